@@ -1,0 +1,156 @@
+"""The one place configuration is read.
+
+Every setting comes from an environment variable; each also accepts a ``CITYREPORT_``-prefixed
+alias so a host running several services can namespace them. Production refuses to start
+without the settings that have no safe default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEV_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/cityreport"
+DEV_REDIS_URL = "redis://127.0.0.1:6379/0"
+SUPPORTED_LOCALES = ("ro", "en")
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the configuration cannot work."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any = None
+    kind: str = "str"  # str | int | bool | path
+    doc: str = ""
+    required_in_production: bool = False
+
+
+# Ordered as the README's configuration table lists them.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("CITYREPORT_ENV", "development", doc="`development` or `production`."),
+    Setting("DATABASE_URL", DEV_DATABASE_URL, doc="PostgreSQL+PostGIS; `postgresql://` or `postgresql+psycopg://`.",
+            required_in_production=True),
+    Setting("REDIS_URL", DEV_REDIS_URL, doc="Redis for the job queues and rate limits."),
+    Setting("SECRET_KEY", None, doc="Signs sessions, CSRF tokens and e-mail links.", required_in_production=True),
+    Setting("MEDIA_ROOT", "instance/media", kind="path", doc="Where processed photos are stored."),
+    Setting("MAIL_SERVER", None, doc="SMTP host; unset in development writes mail to `instance/mail/`."),
+    Setting("MAIL_PORT", 25, kind="int", doc="SMTP port."),
+    Setting("MAIL_USE_TLS", False, kind="bool", doc="STARTTLS to the SMTP server."),
+    Setting("MAIL_USERNAME", None, doc="SMTP user."),
+    Setting("MAIL_PASSWORD", None, doc="SMTP password."),
+    Setting("MAIL_DEFAULT_SENDER", "CityReport <noreply@localhost>", doc="From: of every e-mail."),
+    Setting("PUBLIC_BASE_URL", "http://127.0.0.1:5000", doc="Absolute base for links in e-mails and feeds."),
+    Setting("CITY_TIMEZONE", "Europe/Bucharest", doc="Month boundaries and displayed times use it."),
+    Setting("DEFAULT_LOCALE", "ro", doc="`ro` or `en`; used when the browser states no preference."),
+    Setting("MAP_TILE_URL", None, doc="Tile URL template, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png`; "
+                                      "unset shows the map without tiles."),
+    Setting("RATELIMIT_ENABLED", True, kind="bool", doc="Per-IP limits on report creation and sign-in."),
+    Setting("RETENTION_MONTHS", 24, kind="int", doc="Reporter contact details are erased this long after closing."),
+)
+
+
+def _lookup(env: Mapping[str, str], name: str) -> str | None:
+    if name.startswith("CITYREPORT_"):
+        return env.get(name)
+    for key in (name, f"CITYREPORT_{name}"):
+        value = env.get(key)
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def _coerce(setting: Setting, raw: str) -> Any:
+    if setting.kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{setting.name} must be a whole number, got {raw!r}") from None
+    if setting.kind == "bool":
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(f"{setting.name} must be true or false, got {raw!r}")
+    return raw
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URL forms that hosting panels hand out and pin the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    if url.startswith("postgresql+psycopg://"):
+        return url
+    raise ConfigError("DATABASE_URL must start with postgresql:// or postgresql+psycopg://")
+
+
+def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Read, validate and return the Flask config mapping. Fails fast with one clear message."""
+    env = os.environ if env is None else env
+    overrides = dict(overrides or {})
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = _lookup(env, setting.name)
+        if setting.name in overrides:
+            values[setting.name] = overrides[setting.name]
+        else:
+            values[setting.name] = setting.default if raw is None else _coerce(setting, raw)
+
+    mode = values["CITYREPORT_ENV"]
+    if mode not in {"development", "production", "testing"}:
+        raise ConfigError(f"CITYREPORT_ENV must be development or production, got {mode!r}")
+    production = mode == "production"
+    if production:
+        missing = [s.name for s in SETTINGS if s.required_in_production
+                   and _lookup(env, s.name) is None and not overrides.get(s.name)]
+        if missing:
+            raise ConfigError("Production start-up needs " + " and ".join(missing) +
+                              " set in the environment; refusing to start with development defaults.")
+    if not values["SECRET_KEY"]:
+        # Development only: a fresh random key per process keeps sessions working without a
+        # shared secret being committed anywhere.
+        values["SECRET_KEY"] = secrets.token_hex(32)
+
+    values["DATABASE_URL"] = normalise_database_url(values["DATABASE_URL"])
+    try:
+        ZoneInfo(values["CITY_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"CITY_TIMEZONE {values['CITY_TIMEZONE']!r} is not a known time zone") from None
+    if values["DEFAULT_LOCALE"] not in SUPPORTED_LOCALES:
+        raise ConfigError(f"DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
+    if values["RETENTION_MONTHS"] < 1:
+        raise ConfigError("RETENTION_MONTHS must be at least 1")
+
+    values["MEDIA_ROOT"] = str(Path(values["MEDIA_ROOT"]).resolve())
+    flask: dict[str, Any] = {
+        **values,
+        "ENV_NAME": mode,
+        "SQLALCHEMY_DATABASE_URI": values["DATABASE_URL"],
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": values["DEFAULT_LOCALE"],
+        "BABEL_DEFAULT_TIMEZONE": values["CITY_TIMEZONE"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
+        "PHOTO_MAX_BYTES": 10 * 1024 * 1024,
+        "PHOTO_MAX_PIXELS": 40_000_000,
+        "PHOTO_MAX_COUNT": 5,
+        "RATELIMIT_STORAGE_URI": values["REDIS_URL"],
+        "RATELIMIT_REPORTS": "10 per minute;100 per day",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+    flask.update({k: v for k, v in overrides.items() if k not in values})
+    return flask
+

@@ -1,0 +1,54 @@
+"""Health check, home page and the language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from redis.exceptions import RedisError
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from cityreport.config import SUPPORTED_LOCALES
+from cityreport.core import services
+from cityreport.extensions import db
+from cityreport.i18n import LANG_COOKIE
+from cityreport.queue import get_redis
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    checks: dict[str, dict] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = {"ok": True}
+        version = db.session.execute(text("SELECT postgis_lib_version()")).scalar()
+        checks["postgis"] = {"ok": True, "version": version}
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        checks.setdefault("database", {"ok": False, "error": exc.__class__.__name__})
+        checks.setdefault("postgis", {"ok": False, "error": exc.__class__.__name__})
+    try:
+        get_redis().ping()
+        checks["redis"] = {"ok": True}
+    except RedisError as exc:
+        checks["redis"] = {"ok": False, "error": exc.__class__.__name__}
+    ok = all(check["ok"] for check in checks.values())
+    return jsonify({"status": "ok" if ok else "degraded", "checks": checks}), 200 if ok else 503
+
+
+@bp.get("/")
+def index():
+    return render_template("index.html", summary=services.home_summary())
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    target = request.args.get("next") or url_for("core.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("core.index")
+    response = redirect(target)
+    if code in SUPPORTED_LOCALES:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

@@ -1,0 +1,12 @@
+"""Imports every domain model so that Alembic and the app see the whole schema."""
+
+from cityreport.departments.models import Category, Department, StaffUser
+from cityreport.indicators.models import IndicatorSnapshot
+from cityreport.media.models import Photo
+from cityreport.notifications.models import Feedback, Outbox
+from cityreport.open311.models import ApiKey
+from cityreport.reports.models import Report, ReportEvent
+from cityreport.routing.models import Jurisdiction, ServiceArea, ServiceAreaPiece
+
+__all__ = ["ApiKey", "Category", "Department", "Feedback", "IndicatorSnapshot", "Jurisdiction", "Outbox",
+           "Photo", "Report", "ReportEvent", "ServiceArea", "ServiceAreaPiece", "StaffUser"]

@@ -1,0 +1,65 @@
+"""Routing and area storage: the indexed queries behind routing/rules.py."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+
+from cityreport.departments.models import Category, Department
+from cityreport.extensions import db
+from cityreport.geo import SRID, as_multipolygon, element_from_shape, point_element
+from cityreport.routing.models import Jurisdiction, ServiceArea, ServiceAreaPiece
+from cityreport.routing.rules import AreaCandidate, RouteDecision, decide
+
+# Pieces of at most this many vertices keep each point-in-polygon test cheap.
+SUBDIVIDE_MAX_VERTICES = 64
+
+
+def jurisdiction_at(lat: float, lon: float) -> Jurisdiction | None:
+    point = point_element(lat, lon)
+    stmt = select(Jurisdiction).where(func.ST_Covers(Jurisdiction.boundary, point)).order_by(Jurisdiction.id).limit(1)
+    return db.session.scalars(stmt).first()
+
+
+def candidate_areas(lat: float, lon: float, category_id: int) -> list[AreaCandidate]:
+    point = point_element(lat, lon)
+    stmt = (
+        select(ServiceArea.id, ServiceArea.department_id, ServiceArea.category_id, ServiceArea.priority,
+               ServiceArea.area_m2)
+        .where(ServiceArea.id.in_(
+            select(ServiceAreaPiece.service_area_id).where(func.ST_Covers(ServiceAreaPiece.geom, point))))
+        .where((ServiceArea.category_id == category_id) | ServiceArea.category_id.is_(None))
+    )
+    return [AreaCandidate(row.id, row.department_id, row.category_id is not None, row.priority, row.area_m2)
+            for row in db.session.execute(stmt)]
+
+
+def fallback_department_id() -> int | None:
+    stmt = select(Department.id).where(Department.is_fallback.is_(True), Department.active.is_(True)) \
+        .order_by(Department.id).limit(1)
+    return db.session.scalar(stmt)
+
+
+def route(lat: float, lon: float, category: Category) -> RouteDecision:
+    return decide(candidate_areas(lat, lon, category.id), category.default_department_id, fallback_department_id())
+
+
+def add_service_area(*, department_id: int, name: str, geometry, category_id: int | None = None,
+                     priority: int = 0, population: int | None = None) -> ServiceArea:
+    """Store an area (a Shapely polygon or multipolygon in SRID 4326) and its subdivided pieces."""
+    area = ServiceArea(department_id=department_id, category_id=category_id, name=name, priority=priority,
+                       geom=element_from_shape(as_multipolygon(geometry)), population=population)
+    db.session.add(area)
+    db.session.flush()
+    refresh_pieces(area.id)
+    return area
+
+
+def refresh_pieces(area_id: int) -> None:
+    db.session.execute(text("DELETE FROM service_area_pieces WHERE service_area_id = :id"), {"id": area_id})
+    db.session.execute(text(
+        "INSERT INTO service_area_pieces (service_area_id, geom) "
+        "SELECT id, ST_SetSRID((ST_Dump(ST_Subdivide(geom, :maxv))).geom, :srid) FROM service_areas WHERE id = :id"),
+        {"id": area_id, "maxv": SUBDIVIDE_MAX_VERTICES, "srid": SRID})
+    db.session.execute(text(
+        "UPDATE service_areas SET area_m2 = ST_Area(geom::geography) WHERE id = :id"), {"id": area_id})
+    db.session.expire_all()

@@ -1,0 +1,25 @@
+"""Loading the signed-in staff member from the session cookie."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from cityreport.departments.models import StaffUser
+from cityreport.extensions import db, login
+
+
+def load_user(session_id: str) -> StaffUser | None:
+    # The id carries the session version; signing out bumps it, so old cookies stop working.
+    try:
+        user_id, version = (int(part) for part in session_id.split(":", 1))
+    except ValueError:
+        return None
+    user = db.session.get(StaffUser, user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+def init_app(app: Flask) -> None:
+    login.user_loader(load_user)
+    login.login_view = "staff.login" if "staff.login" in app.view_functions else None
