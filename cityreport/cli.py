@@ -90,3 +90,7 @@ def create_staff_command(email: str, name: str, role: str, department_slug: str 
 
 
 COMMANDS = [init_command, demo_command, create_staff_command]
+
+from cityreport.open311.cli import api_keys_group  # noqa: E402
+
+COMMANDS.append(api_keys_group)
