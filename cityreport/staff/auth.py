@@ -22,4 +22,9 @@ def load_user(session_id: str) -> StaffUser | None:
 
 def init_app(app: Flask) -> None:
     login.user_loader(load_user)
-    login.login_view = "staff.login" if "staff.login" in app.view_functions else None
+    # The staff blueprint registers after this runs; the endpoint name is what matters.
+    login.login_view = "staff.login"
+    login.login_message = None
+    # "strong" would drop the session whenever a phone changes networks; the session version
+    # (bumped on sign-out and password change) is what ends sessions.
+    login.session_protection = "basic"

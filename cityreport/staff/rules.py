@@ -1,0 +1,77 @@
+"""Pure rules of the staff side: who may do what, and the sign-in throttle.
+
+Authorization lives here and only here; views ask ``can(user, action, department_id=...)``
+(through ``cityreport.staff.access``) and never compare roles themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ROLES = ("staff", "dept_admin", "city_admin")
+
+# Actions on one department's reports. A department-scoped action asked with a department id
+# is allowed only for the user's own department (city admins: every department).
+REPORT_ACTIONS = ("view_queue", "view_report", "change_status", "add_note", "reassign", "mark_duplicate",
+                  "mark_invalid", "reopen", "bulk_change")
+DEPT_ADMIN_ACTIONS = ("manage_staff", "manage_templates")
+CITY_ADMIN_ACTIONS = ("manage_departments", "manage_categories", "manage_areas", "manage_api_keys", "view_outbox",
+                      "view_all_departments")
+ACTIONS = REPORT_ACTIONS + DEPT_ADMIN_ACTIONS + CITY_ADMIN_ACTIONS
+DEPARTMENT_SCOPED = frozenset(REPORT_ACTIONS + DEPT_ADMIN_ACTIONS)
+
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "staff": frozenset(REPORT_ACTIONS),
+    "dept_admin": frozenset(REPORT_ACTIONS + DEPT_ADMIN_ACTIONS),
+    "city_admin": frozenset(ACTIONS),
+}
+
+
+class UnknownAction(ValueError):
+    """A view asked about an action the matrix does not know: a programming error, never a 'no'."""
+
+
+def can(user: Any, action: str, *, department_id: int | None = None) -> bool:
+    """May ``user`` (a StaffUser, an anonymous user or None) do ``action``, in ``department_id`` if given?"""
+    if action not in ACTIONS:
+        raise UnknownAction(action)
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    role = getattr(user, "role", None)
+    if action not in ROLE_ACTIONS.get(role, frozenset()):
+        return False
+    if role == "city_admin":
+        return True
+    if action in DEPARTMENT_SCOPED and department_id is not None:
+        return department_id == user.department_id
+    return True
+
+
+def roles_allowed(action: str) -> tuple[str, ...]:
+    return tuple(role for role in ROLES if action in ROLE_ACTIONS[role])
+
+
+# ---- sign-in throttle -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """Failures allowed within ``window_seconds`` before sign-in is refused for the rest of the window.
+
+    Per account it stops guessing one password; per IP it stops spraying many accounts from one place.
+    """
+
+    account_limit: int = 5
+    ip_limit: int = 20
+    window_seconds: int = 15 * 60
+
+
+def throttle_wait(account_failures: int, account_ttl: int, ip_failures: int, ip_ttl: int,
+                  policy: ThrottlePolicy = ThrottlePolicy()) -> int:
+    """Seconds the caller must wait before trying again, 0 when a try is allowed."""
+    waits = [0]
+    if account_failures >= policy.account_limit:
+        waits.append(account_ttl if account_ttl > 0 else policy.window_seconds)
+    if ip_failures >= policy.ip_limit:
+        waits.append(ip_ttl if ip_ttl > 0 else policy.window_seconds)
+    return max(waits)
