@@ -11,6 +11,7 @@ from flask import Flask
 # Blueprints, one per domain package, registered in this order.
 BLUEPRINTS = (
     "cityreport.core.views",
+    "cityreport.media.views",
 )
 
 

@@ -1,0 +1,231 @@
+"""The photo pipeline: check an upload, decode it as cheaply as the result allows, make the display
+and thumbnail JPEGs without any metadata, and store them by content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_app_context, url_for
+from flask_babel import gettext as _
+from PIL import Image, ImageCms
+
+from cityreport.errors import ValidationError
+from cityreport.extensions import db
+from cityreport.media import rules
+from cityreport.media.models import Photo
+from cityreport.media.storage import get_storage
+
+log = logging.getLogger(__name__)
+
+JPEG_QUALITY = 82
+# Lanczos on an already-reduced image: the draft decode and reducing_gap have done the heavy
+# shrinking, so the final filter runs on few pixels and keeps edges sharp.
+RESAMPLE = Image.Resampling.LANCZOS
+REDUCING_GAP = 2.0
+BACKGROUND = (255, 255, 255)
+
+_heif_lock = threading.Lock()
+_heif_registered = False
+
+
+@dataclass
+class ProcessedPhoto:
+    display: bytes
+    thumbnail: bytes
+    width: int  # of the display variant, upright
+    height: int
+    sha256: str  # of the upload, to spot a photo sent twice
+    gps: tuple[float, float] | None
+
+
+def _limits() -> tuple[int, int]:
+    if has_app_context():
+        config = current_app.config
+        return (int(config.get("PHOTO_MAX_BYTES", rules.DEFAULT_MAX_BYTES)),
+                int(config.get("PHOTO_MAX_PIXELS", rules.DEFAULT_MAX_PIXELS)))
+    return rules.DEFAULT_MAX_BYTES, rules.DEFAULT_MAX_PIXELS
+
+
+def ensure_heif_opener() -> None:
+    """Teach Pillow HEIF on first use: loading libheif costs time that most requests never need."""
+    global _heif_registered
+    if _heif_registered:
+        return
+    with _heif_lock:
+        if not _heif_registered:
+            from pillow_heif import register_heif_opener
+
+            # Auxiliary, depth and thumbnail images are never used; skipping them saves work.
+            register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+            _heif_registered = True
+
+
+def _reject(field: str, message: str, status: int = 422) -> ValidationError:
+    return ValidationError(fields={field: message}, status=status)
+
+
+def _damaged(field: str) -> ValidationError:
+    return _reject(field, _("the photo is damaged or incomplete and cannot be read"))
+
+
+def _too_many_pixels(field: str, max_pixels: int) -> ValidationError:
+    return _reject(field, _("the photo has more than %(limit)s megapixels", limit=max_pixels // 1_000_000))
+
+
+def process_upload(data: bytes, *, field: str = "photos") -> ProcessedPhoto:
+    """Validate and process one uploaded photo; raise ValidationError naming `field` when it cannot be used."""
+    max_bytes, max_pixels = _limits()
+    if rules.too_many_bytes(len(data), max_bytes):
+        raise _reject(field, _("the photo is larger than %(limit)s MB", limit=rules.megabytes(max_bytes)), 413)
+    if not data:
+        raise _reject(field, _("the photo file is empty"))
+    kind = rules.sniff_format(data)
+    if kind is None:
+        raise _reject(field, _("the file is not a JPEG, PNG, WebP or HEIC image"))
+    if kind == rules.HEIF:
+        ensure_heif_opener()
+
+    try:
+        image = Image.open(io.BytesIO(data), formats=[rules.PILLOW_FORMATS[kind]])
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(field, max_pixels) from None
+    except Exception:  # any parser failure on untrusted bytes is the file's fault, not ours
+        log.info("photo rejected: cannot open", exc_info=True)
+        raise _damaged(field) from None
+
+    with image:
+        # The header alone gives the size: refuse before a single pixel is decoded.
+        width, height = image.size
+        if rules.too_many_pixels(width, height, max_pixels):
+            raise _too_many_pixels(field, max_pixels)
+        try:
+            orientation, gps = _read_exif(image)
+            display = _decode_display(image, kind)
+        except Image.DecompressionBombError:
+            raise _too_many_pixels(field, max_pixels) from None
+        except Exception:
+            log.info("photo rejected: cannot decode", exc_info=True)
+            raise _damaged(field) from None
+        icc_profile = image.info.get("icc_profile")
+
+    display = _to_srgb(display, icc_profile)
+    transpose = rules.orientation_transpose(orientation)
+    if transpose:
+        display = display.transpose(Image.Transpose[transpose])
+    thumbnail = display.resize(rules.fit_within(*display.size, rules.THUMBNAIL_MAX_SIDE), RESAMPLE,
+                               reducing_gap=REDUCING_GAP)
+    return ProcessedPhoto(
+        display=_encode(display), thumbnail=_encode(thumbnail), width=display.width, height=display.height,
+        sha256=hashlib.sha256(data).hexdigest(), gps=gps,
+    )
+
+
+def _read_exif(image: Image.Image) -> tuple[int | None, tuple[float, float] | None]:
+    try:
+        exif = image.getexif()
+        orientation = exif.get(rules.EXIF_ORIENTATION)
+        gps = rules.gps_to_latlon(exif.get_ifd(rules.EXIF_GPS_IFD))
+    except Exception:
+        # Broken EXIF is common from cheap phones and editors; the pixels may still be fine.
+        log.info("photo EXIF unreadable, ignored", exc_info=True)
+        return None, None
+    return orientation, gps
+
+
+def _decode_display(image: Image.Image, kind: str) -> Image.Image:
+    """Decode at the smallest scale that still covers the display size, then resize to it."""
+    target = rules.fit_within(*image.size, rules.DISPLAY_MAX_SIDE)
+    if kind == rules.JPEG:
+        scale = rules.draft_scale(*image.size, target)
+        if scale > 1:
+            image.draft(None, rules.draft_request(*image.size, scale))
+    image.load()
+    if image.size != target:
+        return image.resize(target, RESAMPLE, reducing_gap=REDUCING_GAP)
+    return image.copy()
+
+
+def _to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
+    """RGB pixels in sRGB. The source profile is applied, then dropped, because its description
+    can name the device; transparency is flattened onto white, as JPEG has none."""
+    if icc_profile and image.mode in {"RGB", "RGBA", "CMYK", "L"}:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+            output_mode = "RGBA" if image.mode == "RGBA" else "RGB"
+            image = ImageCms.profileToProfile(image, source, _srgb_profile(), outputMode=output_mode)
+        except Exception:
+            # A broken or unsupported profile: the untransformed pixels are still a fair picture.
+            log.info("photo ICC profile unusable, ignored", exc_info=True)
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in {"RGBA", "LA", "PA", "La", "RGBa"}:
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, BACKGROUND)
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        image = flat
+    elif image.mode.startswith("I") or image.mode == "F":
+        # 16-bit and float greyscale: scale to 8 bits rather than clip.
+        image = image.convert("I").point(lambda value: value / 256).convert("L") \
+            if image.mode.startswith("I;16") else image.convert("L")
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    return image
+
+
+_srgb: ImageCms.ImageCmsProfile | None = None
+
+
+def _srgb_profile() -> ImageCms.ImageCmsProfile:
+    global _srgb
+    if _srgb is None:
+        _srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+    return _srgb
+
+
+def _encode(image: Image.Image) -> bytes:
+    # A fresh info dict: Pillow would otherwise carry the source's JPEG comment into the output.
+    image.info = {}
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=False)
+    return buffer.getvalue()
+
+
+def store_photos(report_id: int, photos: list[ProcessedPhoto]) -> list[Photo]:
+    """Write both variants of each photo and add their rows, in upload order. Flushes, never commits.
+
+    Files are written before the transaction commits; if it rolls back they stay behind unreferenced,
+    which is harmless because keys are content hashes and a later identical upload reuses them.
+    """
+    storage = get_storage()
+    rows: list[Photo] = []
+    for position, photo in enumerate(photos):
+        display_key = _put(storage, photo.display, rules.DISPLAY)
+        thumbnail_key = _put(storage, photo.thumbnail, rules.THUMBNAIL)
+        row = Photo(report_id=report_id, position=position, storage_key=display_key, thumbnail_key=thumbnail_key,
+                    width=photo.width, height=photo.height, bytes=len(photo.display), sha256=photo.sha256)
+        db.session.add(row)
+        rows.append(row)
+    db.session.flush()
+    return rows
+
+
+def _put(storage: Any, data: bytes, variant: str) -> str:
+    key = rules.storage_key(hashlib.sha256(data).hexdigest(), variant)
+    storage.put(key, data, "image/jpeg")
+    return key
+
+
+def photo_url(photo: Photo, variant: str = rules.DISPLAY, *, external: bool = False) -> str:
+    """The URL of a stored variant: `display` (≤1600 px) or `thumbnail` (≤400 px; `thumb` also works)."""
+    if variant == rules.DISPLAY:
+        key = photo.storage_key
+    elif variant in {"thumbnail", rules.THUMBNAIL}:
+        key = photo.thumbnail_key
+    else:
+        raise ValueError(f"unknown photo variant {variant!r}")
+    return url_for("media.serve", key=key, _external=external)
