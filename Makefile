@@ -41,7 +41,9 @@ services:
 
 # Debian packages the app needs at run time.
 system-packages:
-	@scripts/apt-ensure postgresql-$(PG_VERSION)-postgis-3:/usr/share/postgresql/$(PG_VERSION)/extension/postgis.control
+	@scripts/apt-ensure postgresql-$(PG_VERSION)-postgis-3:/usr/share/postgresql/$(PG_VERSION)/extension/postgis.control \
+	  libpango-1.0-0:/usr/lib/x86_64-linux-gnu/libpango-1.0.so.0 libpangoft2-1.0-0:/usr/lib/x86_64-linux-gnu/libpangoft2-1.0.so.0 \
+	  fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
 # Debian packages only the tests need (headless Chromium for the browser tests).
 test-packages:

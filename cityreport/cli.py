@@ -94,3 +94,8 @@ COMMANDS = [init_command, demo_command, create_staff_command]
 from cityreport.open311.cli import api_keys_group  # noqa: E402
 
 COMMANDS.append(api_keys_group)
+
+from cityreport.indicators.cli import indicators_group  # noqa: E402
+from cityreport.reports.importer import import_reports_command  # noqa: E402
+
+COMMANDS += [indicators_group, import_reports_command]

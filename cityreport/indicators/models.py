@@ -3,11 +3,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, DateTime, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cityreport.extensions import db
+from cityreport.reports.models import ReportEvent
 
 
 class IndicatorSnapshot(db.Model):
@@ -26,3 +37,12 @@ class IndicatorSnapshot(db.Model):
         CheckConstraint("scope IN ('city', 'department', 'category')", name="scope"),
         UniqueConstraint("month", "scope", "scope_id", name="uq_indicator_snapshots_month_scope"),
     )
+
+
+# Indexes the monthly computation leans on. They are declared here, with the work that needs them,
+# and attach to the reports and report_events tables.
+
+# "Status at the end of month M" looks up the first status-changing event at or after the end.
+Index("ix_report_events_status_changes", ReportEvent.__table__.c.at, ReportEvent.__table__.c.report_id,
+      postgresql_where=text("to_status IS NOT NULL"))
+# The open backlog by age uses ix_reports_open_created, which the staff queue declares (staff/models.py).

@@ -1,0 +1,288 @@
+"""Computing and storing the monthly indicators (DESIGN.md §5, version 1).
+
+One pass over the reports that matter for month M does the counting and the percentiles for all
+scopes at once (GROUPING SETS: city, each department, each category); reopen events and feedback
+answers are two small passes of their own; the Kaplan–Meier curves are drawn in rules.py from
+one row per report created in M. "Open at the end of M" is read from report_events: a report's
+status at `end` is the from_status of its first status-changing event at or after `end`, or its
+current status when nothing has changed since, so rebuilding an old month gives the same answer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, func, select, text
+
+from cityreport.departments.models import Category, Department
+from cityreport.extensions import db
+from cityreport.indicators import rules
+from cityreport.indicators.models import IndicatorSnapshot
+from cityreport.models_base import utcnow
+from cityreport.routing.models import Jurisdiction
+
+CITY = "city"
+DEPARTMENT = "department"
+CATEGORY = "category"
+SCOPES = (CITY, DEPARTMENT, CATEGORY)
+
+_OPEN = "('new', 'acknowledged', 'in_progress')"
+
+# Reports that can count for month M: created in M (or early enough to fall due in M), closed in
+# M, still open, or changed status after M ended (so their status at the end of M differs).
+_MAIN_SQL = f"""
+WITH after_end AS (
+    SELECT DISTINCT ON (ev.report_id) ev.report_id, ev.from_status
+    FROM report_events ev
+    WHERE ev.to_status IS NOT NULL AND ev.at >= :e
+    ORDER BY ev.report_id, ev.at, ev.id
+), candidates AS (
+    SELECT r.id FROM reports r
+     WHERE r.created_at >= :s - (SELECT coalesce(max(resolve_target_days), 0) FROM categories) * interval '24 hours'
+       AND r.created_at < :e
+    UNION
+    SELECT r.id FROM reports r WHERE r.closed_at >= :s AND r.closed_at < :e
+    UNION
+    SELECT r.id FROM reports r WHERE r.status IN {_OPEN} AND r.created_at < :e
+    UNION
+    SELECT report_id FROM after_end
+), moved AS (
+    SELECT DISTINCT report_id FROM report_events WHERE kind = 'reassigned' AND at >= :s
+), facts AS (
+    SELECT r.department_id, r.category_id, r.status, r.created_at, r.acknowledged_at, r.closed_at,
+           r.created_at >= :s AND r.created_at < :e AS received,
+           r.closed_at >= :s AND r.closed_at < :e AS closed_in_month,
+           r.created_at + c.ack_target_hours * interval '1 hour' AS ack_due,
+           r.created_at + c.resolve_target_days * interval '24 hours' AS due,
+           r.created_at < :e AND coalesce(a.from_status, r.status) IN {_OPEN} AS open_at_end,
+           m.report_id IS NOT NULL AS moved
+      FROM candidates k
+      JOIN reports r ON r.id = k.id
+      JOIN categories c ON c.id = r.category_id
+      LEFT JOIN after_end a ON a.report_id = r.id
+      LEFT JOIN moved m ON m.report_id = r.id
+     WHERE r.status <> 'invalid'
+), measured AS (
+    SELECT f.*,
+           CASE WHEN f.received AND f.acknowledged_at IS NOT NULL
+                THEN extract(epoch FROM f.acknowledged_at - f.created_at)::float8 / 3600 END AS ack_hours,
+           CASE WHEN f.closed_in_month
+                THEN extract(epoch FROM f.closed_at - f.created_at)::float8 / 86400 END AS close_days,
+           f.due >= :s AND f.due < :e AND f.due < :now AS due_in_month
+      FROM facts f
+)
+SELECT GROUPING(department_id) AS g_department, GROUPING(category_id) AS g_category,
+       department_id, category_id,
+       count(*) FILTER (WHERE received) AS received,
+       count(*) FILTER (WHERE closed_in_month) AS closed,
+       count(*) FILTER (WHERE closed_in_month AND status = 'fixed') AS fixed,
+       count(*) FILTER (WHERE open_at_end) AS open_at_end,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY ack_hours) AS ack_hours_median,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY ack_hours) AS ack_hours_p90,
+       count(ack_hours) AS ack_hours_n,
+       count(*) FILTER (WHERE received AND ack_due < :now) AS ack_due_n,
+       count(*) FILTER (WHERE received AND ack_due < :now AND acknowledged_at <= ack_due) AS ack_on_time_n,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY close_days) AS close_days_median,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY close_days) AS close_days_p90,
+       count(close_days) AS close_days_n,
+       count(*) FILTER (WHERE due_in_month) AS due_n,
+       count(*) FILTER (WHERE due_in_month AND closed_at <= due) AS closed_on_time_n,
+       count(*) FILTER (WHERE received AND status = 'duplicate') AS duplicates,
+       count(*) FILTER (WHERE open_at_end AND due < :e) AS open_past_due_at_end,
+       count(*) FILTER (WHERE open_at_end AND created_at < :e - interval '720 hours') AS open_over_30_days_at_end,
+       count(*) FILTER (WHERE received AND moved) AS reassigned
+  FROM measured
+ GROUP BY GROUPING SETS ((), (department_id), (category_id))
+"""
+
+_REOPENED_SQL = """
+SELECT GROUPING(r.department_id) AS g_department, GROUPING(r.category_id) AS g_category,
+       r.department_id, r.category_id, count(*) AS reopened
+  FROM report_events ev JOIN reports r ON r.id = ev.report_id
+ WHERE ev.kind = 'reopened' AND ev.at >= :s AND ev.at < :e AND r.status <> 'invalid'
+ GROUP BY GROUPING SETS ((), (r.department_id), (r.category_id))
+"""
+
+_FEEDBACK_SQL = """
+SELECT GROUPING(r.department_id) AS g_department, GROUPING(r.category_id) AS g_category,
+       r.department_id, r.category_id,
+       count(*) AS feedback_n,
+       count(*) FILTER (WHERE f.answer IN ('fixed', 'not_fixed')) AS feedback_yes_no_n,
+       count(*) FILTER (WHERE f.answer = 'fixed') AS feedback_fixed_n,
+       count(f.rating) AS rating_n,
+       sum(f.rating) AS rating_sum
+  FROM feedback f JOIN reports r ON r.id = f.report_id
+ WHERE f.answer IS NOT NULL AND f.at >= :s AND f.at < :e AND r.status <> 'invalid'
+ GROUP BY GROUPING SETS ((), (r.department_id), (r.category_id))
+"""
+
+# The Kaplan–Meier cohort: reports created in M; a close after the computation time is not known yet.
+_COHORT_SQL = """
+SELECT r.department_id, r.category_id,
+       extract(epoch FROM least(coalesce(r.closed_at, :now), :now) - r.created_at)::float8 / 86400 AS days,
+       r.closed_at IS NOT NULL AND r.closed_at <= :now AS closed
+  FROM reports r
+ WHERE r.created_at >= :s AND r.created_at < :e AND r.created_at <= :now AND r.status <> 'invalid'
+"""
+
+# An area counts once however many categories it is registered for.
+_DEPARTMENT_POPULATION_SQL = """
+SELECT department_id, sum(population) AS population FROM (
+    SELECT DISTINCT ON (department_id, ST_AsEWKB(geom)) department_id, population
+      FROM service_areas WHERE population IS NOT NULL
+) areas GROUP BY department_id
+"""
+
+
+@dataclass(frozen=True)
+class MonthBuild:
+    month: date
+    computed_at: datetime
+    snapshots: int
+
+
+def _scope_key(row: Any) -> tuple[str, int]:
+    if row.g_department and row.g_category:
+        return CITY, 0
+    if not row.g_department:
+        return DEPARTMENT, row.department_id
+    return CATEGORY, row.category_id
+
+
+def _grouped(sql: str, params: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for row in db.session.execute(text(sql), params):
+        values = dict(row._mapping)
+        for key in ("g_department", "g_category", "department_id", "category_id"):
+            values.pop(key)
+        out[_scope_key(row)] = values
+    return out
+
+
+def _cohorts(params: dict[str, Any]) -> dict[tuple[str, int], list[rules.Observation]]:
+    cohorts: dict[tuple[str, int], list[rules.Observation]] = defaultdict(list)
+    city = cohorts[(CITY, 0)]
+    for department_id, category_id, days, closed in db.session.execute(text(_COHORT_SQL), params):
+        observation = rules.Observation(days, closed)
+        city.append(observation)
+        cohorts[(DEPARTMENT, department_id)].append(observation)
+        cohorts[(CATEGORY, category_id)].append(observation)
+    return cohorts
+
+
+def populations() -> dict[tuple[str, int], int]:
+    found: dict[tuple[str, int], int] = {}
+    city = db.session.scalar(select(func.sum(Jurisdiction.population)))
+    if city:
+        found[(CITY, 0)] = int(city)
+    for department_id, population in db.session.execute(text(_DEPARTMENT_POPULATION_SQL)):
+        if population:
+            found[(DEPARTMENT, department_id)] = int(population)
+    return found
+
+
+def compute_month(month: date, *, now: datetime | None = None) -> dict[tuple[str, int], dict[str, Any]]:
+    """Every scope's metrics for `month`, as of `now` (the computation time)."""
+    now = now or utcnow()
+    start, end = rules.month_bounds(month, current_app.config["CITY_TIMEZONE"])
+    params = {"s": start, "e": end, "now": now}
+    main = _grouped(_MAIN_SQL, params)
+    reopened = _grouped(_REOPENED_SQL, params)
+    feedback = _grouped(_FEEDBACK_SQL, params)
+    cohorts = _cohorts(params)
+    population = populations()
+
+    scopes: set[tuple[str, int]] = {(CITY, 0)}
+    scopes.update((DEPARTMENT, i) for i in db.session.scalars(select(Department.id).where(Department.active)))
+    scopes.update((CATEGORY, i) for i in db.session.scalars(select(Category.id).where(Category.active)))
+    # An inactive department or category still appears in a month it had reports.
+    scopes.update((*main, *reopened, *feedback, *cohorts))
+    result = {}
+    for key in scopes:
+        counts = {**main.get(key, {}), **reopened.get(key, {}), **feedback.get(key, {})}
+        km = rules.km_summary(cohorts.get(key, []))
+        result[key] = rules.assemble(counts, km, population.get(key))
+    return result
+
+
+def build_month(month: date, *, now: datetime | None = None) -> MonthBuild:
+    """Compute and store `month`'s snapshots, replacing any earlier build of it (idempotent)."""
+    now = now or utcnow()
+    metrics = compute_month(month, now=now)
+    # Serialise concurrent builds of one month (the schedule and a manual `indicators build`).
+    db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('indicators'), :m)"),
+                       {"m": month.year * 100 + month.month})
+    db.session.execute(delete(IndicatorSnapshot).where(IndicatorSnapshot.month == month))
+    db.session.add_all(
+        IndicatorSnapshot(month=month, scope=scope, scope_id=scope_id, metrics=values, computed_at=now,
+                          definition_version=rules.DEFINITION_VERSION)
+        for (scope, scope_id), values in sorted(metrics.items()))
+    db.session.flush()
+    return MonthBuild(month=month, computed_at=now, snapshots=len(metrics))
+
+
+# ---- reading snapshots ---------------------------------------------------------------------------
+
+def _snapshots(months: Iterable[date]) -> list[IndicatorSnapshot]:
+    return list(db.session.scalars(select(IndicatorSnapshot).where(IndicatorSnapshot.month.in_(list(months)))))
+
+
+def built_months(limit: int | None = None) -> list[date]:
+    stmt = select(IndicatorSnapshot.month).where(IndicatorSnapshot.scope == CITY) \
+        .order_by(IndicatorSnapshot.month.desc())
+    if limit:
+        stmt = stmt.limit(limit)
+    return sorted(db.session.scalars(stmt))
+
+
+def month_payload(month: date, locale: str) -> dict[str, Any] | None:
+    """The published JSON for one month, or None when it has not been built."""
+    snapshots = _snapshots([month])
+    if not snapshots:
+        return None
+    departments = {d.id: d for d in db.session.scalars(select(Department))}
+    categories = {c.id: c for c in db.session.scalars(select(Category))}
+    city = next((s for s in snapshots if s.scope == CITY), None)
+    dept_rows, cat_rows = [], []
+    for snap in snapshots:
+        ordered = {key: snap.metrics.get(key) for key in rules.ALL_KEYS}
+        if snap.scope == DEPARTMENT and snap.scope_id in departments:
+            d = departments[snap.scope_id]
+            dept_rows.append({"slug": d.slug, "name": d.name(locale), **ordered})
+        elif snap.scope == CATEGORY and snap.scope_id in categories:
+            c = categories[snap.scope_id]
+            cat_rows.append({"code": c.code, "name": c.name(locale), **ordered})
+    computed_at = max(s.computed_at for s in snapshots)
+    return {
+        "month": rules.format_month(month),
+        "definition_version": rules.DEFINITION_VERSION,
+        "computed_at": computed_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "city": {key: city.metrics.get(key) for key in rules.ALL_KEYS} if city else {},
+        "departments": sorted(dept_rows, key=lambda r: r["slug"]),
+        "categories": sorted(cat_rows, key=lambda r: r["code"]),
+    }
+
+
+CSV_FIELDS = ("month", "definition_version", "scope", "id", "name", *rules.ALL_KEYS)
+
+
+def payload_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Flat rows for CSV: one per scope, the city first."""
+    base = {"month": payload["month"], "definition_version": payload["definition_version"]}
+    rows = [{**base, "scope": CITY, "id": "", "name": "", **payload["city"]}]
+    rows += [{**base, "scope": DEPARTMENT, "id": d["slug"], **d} for d in payload["departments"]]
+    rows += [{**base, "scope": CATEGORY, "id": c["code"], **c} for c in payload["categories"]]
+    return [{field: _csv_value(row.get(field)) for field in CSV_FIELDS} for row in rows]
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
