@@ -11,7 +11,11 @@ from flask import Flask
 # Blueprints, one per domain package, registered in this order.
 BLUEPRINTS = (
     "cityreport.core.views",
+    "cityreport.reports.views",
+    "cityreport.api.views",
+    "cityreport.routing.views",
     "cityreport.media.views",
+    "cityreport.open311.views",
 )
 
 

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from cityreport import create_app
+from cityreport.routing.cli import import_areas_command
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
@@ -89,7 +90,7 @@ def create_staff_command(email: str, name: str, role: str, department_slug: str 
     click.echo(f"created {user.role} {user.email} (id {user.id})")
 
 
-COMMANDS = [init_command, demo_command, create_staff_command]
+COMMANDS = [init_command, demo_command, create_staff_command, import_areas_command]
 
 from cityreport.open311.cli import api_keys_group  # noqa: E402
 

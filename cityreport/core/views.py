@@ -39,7 +39,14 @@ def healthz():
 
 @bp.get("/")
 def index():
-    return render_template("index.html", summary=services.home_summary())
+    from cityreport.i18n import current_language
+    from cityreport.reports import schemas
+    from cityreport.reports import services as reports
+    from cityreport.reports.views import map_config
+
+    recent, _next = reports.list_public_reports(reports.ReportFilter(), limit=100)
+    markers = [schemas.public_report(r, locale=current_language()) for r in recent]
+    return render_template("index.html", summary=services.home_summary(), recent=markers, map_config=map_config())
 
 
 @bp.get("/lang/<code>")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select, text
 
 from cityreport.departments.models import Category, Department
@@ -63,3 +65,26 @@ def refresh_pieces(area_id: int) -> None:
     db.session.execute(text(
         "UPDATE service_areas SET area_m2 = ST_Area(geom::geography) WHERE id = :id"), {"id": area_id})
     db.session.expire_all()
+
+
+def areas_feature_collection() -> dict:
+    """Every jurisdiction and service area as one GeoJSON FeatureCollection (6 decimals: ~10 cm)."""
+    from cityreport.departments.models import Department
+
+    features = []
+    rows = db.session.execute(select(Jurisdiction.slug, Jurisdiction.name, Jurisdiction.population,
+                                     func.ST_AsGeoJSON(Jurisdiction.boundary, 6)).order_by(Jurisdiction.id))
+    for slug, name, population, geometry in rows:
+        features.append({"type": "Feature", "geometry": json.loads(geometry), "properties": {
+            "kind": "jurisdiction", "slug": slug, "name": name, "population": population}})
+    rows = db.session.execute(
+        select(ServiceArea.id, ServiceArea.name, ServiceArea.priority, ServiceArea.population, Department.slug,
+               Category.code, func.ST_AsGeoJSON(ServiceArea.geom, 6))
+        .join(Department, Department.id == ServiceArea.department_id)
+        .outerjoin(Category, Category.id == ServiceArea.category_id)
+        .order_by(ServiceArea.id))
+    for area_id, name, priority, population, department, category, geometry in rows:
+        features.append({"type": "Feature", "id": area_id, "geometry": json.loads(geometry), "properties": {
+            "kind": "service_area", "name": name, "department": department, "category": category,
+            "priority": priority, "population": population}})
+    return {"type": "FeatureCollection", "features": features}

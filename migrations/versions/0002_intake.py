@@ -1,10 +1,9 @@
-"""intake schema changes (owned by the intake work; empty until that work needs a change)
+"""intake: a partial GiST index for the nearby-duplicates lookup
 
 Revision ID: 0002
 Revises: 0001
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
 
 revision = "0002"
 down_revision = "0001"
@@ -13,8 +12,9 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.execute("CREATE INDEX ix_reports_open_location ON reports USING gist (location) "
+               "WHERE status IN ('new', 'acknowledged', 'in_progress') AND NOT hidden")
 
 
 def downgrade():
-    pass
+    op.execute("DROP INDEX IF EXISTS ix_reports_open_location")

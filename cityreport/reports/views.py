@@ -1,0 +1,120 @@
+"""Public pages: the report form, a report's page, the list. Thin: validation and storage live elsewhere."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from cityreport.api.views import limit_report_creation, request_report_data
+from cityreport.errors import ValidationError
+from cityreport.extensions import db
+from cityreport.i18n import current_language
+from cityreport.reports import schemas, services
+
+bp = Blueprint("reports", __name__)
+
+
+@bp.app_template_filter("fromiso")
+def _fromiso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    from cityreport.media.services import photo_url
+
+    return {"photo_url": photo_url, "status_label": schemas.status_label}
+
+
+def field_labels() -> dict[str, str]:
+    return {"category": _("Category"), "lat": _("Latitude"), "lon": _("Longitude"), "location": _("Place"),
+            "description": _("Description"), "address": _("Address"), "name": _("Name"), "email": _("E-mail"),
+            "phone": _("Phone"), "photos": _("Photos"), "idempotency_key": _("Form"), "body": _("Form")}
+
+
+def _grouped_categories() -> list[tuple[str, list[Any]]]:
+    locale = current_language()
+    groups: dict[str, list[Any]] = {}
+    for category in services.public_categories():
+        groups.setdefault(category.group(locale), []).append(category)
+    return [(name, sorted(items, key=lambda c: c.name(locale))) for name, items in groups.items()]
+
+
+def _form_page(values: dict[str, Any], errors: dict[str, str], status: int = 200):
+    nearby: list[tuple[Any, float]] = []
+    category = schemas.active_category(values["category"]) if values.get("category") else None
+    try:
+        lat, lon = float(values.get("lat") or ""), float(values.get("lon") or "")
+    except ValueError:
+        lat = lon = None
+    if category is not None and lat is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
+        nearby = services.nearby_open_reports(lat, lon, category.id, category.nearby_radius_m)
+    return render_template("reports/form.html", values=values, errors=errors, groups=_grouped_categories(),
+                           nearby=nearby, max_photos=current_app.config["PHOTO_MAX_COUNT"],
+                           map_config=map_config(), field_labels=field_labels()), status
+
+
+def map_config() -> dict[str, Any]:
+    """What the page's map script needs: the tile URL (may be unset: no tiles) and the city's extent."""
+    return {"tiles": current_app.config.get("MAP_TILE_URL"), "bounds": services.city_bounds(),
+            "areas_url": url_for("routing.areas")}
+
+
+@bp.get("/report")
+def form():
+    values = {key: request.args.get(key, "") for key in ("category", "lat", "lon")}
+    values["idempotency_key"] = uuid.uuid4().hex
+    return _form_page(values, {})
+
+
+@bp.post("/report")
+@limit_report_creation
+def submit():
+    data, photos = request_report_data()
+    try:
+        submission = schemas.parse_report(data, photos, source="web", locale=current_language())
+        report = services.submit_report(submission)
+    except ValidationError as exc:
+        db.session.rollback()
+        values = {key: value for key, value in data.items() if isinstance(value, str)}
+        return _form_page(values, exc.fields, exc.status)
+    db.session.commit()
+    flash(_("Thank you. Your report has number %(number)s.", number=report.id), "success")
+    return redirect(url_for("reports.show", report_id=report.id), 303)
+
+
+@bp.get("/reports/<int:report_id>")
+def show(report_id: int):
+    report = services.public_report_or_none(report_id)
+    if report is None:
+        abort(404)
+    locale = current_language()
+    return render_template("reports/show.html", report=report,
+                           data=schemas.public_report(report, locale=locale, timeline=True),
+                           map_config=map_config())
+
+
+@bp.get("/reports")
+def index():
+    try:
+        query = schemas.parse_query(schemas.LIST_FIELDS, request.args)
+    except ValidationError as exc:
+        query = {spec.name: None for spec in schemas.LIST_FIELDS}
+        flash(" ".join(f"{name}: {problem}" for name, problem in exc.fields.items()), "error")
+    filters = services.ReportFilter(bbox=query["bbox"], status=query["status"], category=query["category"],
+                                    department=query["department"], since=query["since"], until=query["until"])
+    try:
+        reports, next_cursor = services.list_public_reports(filters, cursor=query["cursor"],
+                                                            limit=query["limit"] or 25)
+    except ValidationError:
+        reports, next_cursor = services.list_public_reports(filters, limit=query["limit"] or 25)
+    locale = current_language()
+    markers = [schemas.public_report(r, locale=locale) for r in reports]
+    return render_template("reports/list.html", reports=reports, markers=markers, next_cursor=next_cursor,
+                           query=query, groups=_grouped_categories(), statuses=schemas.PUBLIC_STATUSES,
+                           departments=services.public_departments(),
+                           status_label=schemas.status_label, map_config=map_config())
