@@ -7,13 +7,27 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy.orm import aliased
 
-from cityreport.errors import NotFound
+from cityreport.departments.models import Category, Department
+from cityreport.errors import NotFound, ValidationError
 from cityreport.extensions import db
+from cityreport.geo import SRID
+from cityreport.media.models import Photo
 from cityreport.models_base import utcnow
-from cityreport.open311.models import ApiKey
+from cityreport.open311.models import ATTRIBUTE_DATATYPES, ApiKey, Open311Submission, ServiceAttribute
+from cityreport.open311.rules import CODE_RE, LIST_DATATYPES, MAX_PAGE_SIZE, AttributeSpec, validate_answers
+from cityreport.reports.models import Report, ReportEvent
+from cityreport.reports.rules import CLOSED_STATUSES, OPEN_STATUSES
+from cityreport.reports.services import publicly_visible
+
+# Events whose public text a resident may read, and which change what the public sees.
+PUBLIC_TEXT_KINDS = ("status", "reopened", "duplicate", "note")
 
 PREFIX_LENGTH = 8
 
@@ -61,3 +75,255 @@ def verify_api_key(plaintext: str | None) -> ApiKey | None:
     key.last_used_at = utcnow()
     db.session.flush()
     return key
+
+
+# ---- services and their attributes ---------------------------------------------------------------
+
+def active_categories() -> list[Category]:
+    return list(db.session.scalars(
+        select(Category).where(Category.active.is_(True)).order_by(Category.group_ro, Category.name_ro,
+                                                                   Category.code)))
+
+
+def category_by_code(code: str, *, active_only: bool = True) -> Category | None:
+    query = select(Category).where(Category.code == code)
+    if active_only:
+        query = query.where(Category.active.is_(True))
+    return db.session.scalars(query).first()
+
+
+def attributes_for(category_id: int, *, active_only: bool = True) -> list[ServiceAttribute]:
+    query = select(ServiceAttribute).where(ServiceAttribute.category_id == category_id)
+    if active_only:
+        query = query.where(ServiceAttribute.active.is_(True))
+    return list(db.session.scalars(query.order_by(ServiceAttribute.position, ServiceAttribute.id)))
+
+
+def categories_with_attributes() -> set[int]:
+    return set(db.session.scalars(
+        select(ServiceAttribute.category_id).where(ServiceAttribute.active.is_(True)).distinct()))
+
+
+def validate_attributes(category: Category, raw: dict[str, list[str]], zone: tzinfo
+                        ) -> tuple[dict[str, Any], dict[str, str]]:
+    return validate_answers([spec_of(a) for a in attributes_for(category.id)], raw, zone)
+
+
+def spec_of(attribute: ServiceAttribute) -> AttributeSpec:
+    return AttributeSpec(code=attribute.code, datatype=attribute.datatype, required=attribute.required,
+                         keys=tuple(v["key"] for v in attribute.values or []))
+
+
+@dataclass
+class AttributeInput:
+    code: str
+    datatype: str
+    description_ro: str
+    description_en: str
+    datatype_description_ro: str = ""
+    datatype_description_en: str = ""
+    required: bool = False
+    position: int = 1
+    values: list[dict[str, str]] = field(default_factory=list)
+    active: bool = True
+
+
+def save_attribute(category: Category, data: AttributeInput, attribute: ServiceAttribute | None = None
+                   ) -> ServiceAttribute:
+    """Create or update a question; raises ValidationError naming the bad fields."""
+    from flask_babel import gettext as _
+
+    problems: dict[str, str] = {}
+    if not CODE_RE.match(data.code or ""):
+        problems["code"] = _("use 1 to 40 letters, digits, dots, dashes or underscores")
+    if data.datatype not in ATTRIBUTE_DATATYPES:
+        problems["datatype"] = _("must be one of: %(choices)s", choices=", ".join(ATTRIBUTE_DATATYPES))
+    if not data.description_ro.strip():
+        problems["description_ro"] = _("is required")
+    if data.position < 0 or data.position > 10_000:
+        problems["position"] = _("must be between %(low)s and %(high)s", low="0", high="10000")
+    if data.datatype in LIST_DATATYPES:
+        keys = [v["key"] for v in data.values]
+        if not data.values:
+            problems["values"] = _("a list question needs at least one value")
+        elif len(set(keys)) != len(keys) or not all(CODE_RE.match(k) for k in keys):
+            problems["values"] = _("each value needs a distinct key of letters, digits, dots, dashes or "
+                                   "underscores")
+        elif not all(v.get("name_ro") for v in data.values):
+            problems["values"] = _("each value needs a Romanian name")
+    clash = db.session.scalars(select(ServiceAttribute).where(
+        ServiceAttribute.category_id == category.id, ServiceAttribute.code == data.code)).first()
+    if clash is not None and clash is not attribute:
+        problems["code"] = _("another question of this category already uses this code")
+    if problems:
+        raise ValidationError(fields=problems)
+    if attribute is None:
+        attribute = ServiceAttribute(category_id=category.id)
+        db.session.add(attribute)
+    attribute.code = data.code
+    attribute.datatype = data.datatype
+    attribute.description_ro = data.description_ro.strip()
+    attribute.description_en = data.description_en.strip()
+    attribute.datatype_description_ro = data.datatype_description_ro.strip()[:300]
+    attribute.datatype_description_en = data.datatype_description_en.strip()[:300]
+    attribute.required = data.required
+    attribute.position = data.position
+    attribute.values = data.values if data.datatype in LIST_DATATYPES else []
+    attribute.active = data.active
+    db.session.flush()
+    return attribute
+
+
+def delete_attribute(attribute: ServiceAttribute) -> None:
+    """Remove a question. Answers already stored on reports stay there, shown under their code."""
+    db.session.delete(attribute)
+    db.session.flush()
+
+
+# ---- submissions ---------------------------------------------------------------------------------
+
+def record_submission(report: Report, api_key: ApiKey | None, media_url: str | None) -> Open311Submission:
+    submission = Open311Submission(report_id=report.id, token=secrets.token_urlsafe(18),
+                                   api_key_id=api_key.id if api_key else None, media_url=media_url)
+    db.session.add(submission)
+    db.session.flush()
+    return submission
+
+
+def submission_for(report_id: int) -> Open311Submission | None:
+    return db.session.get(Open311Submission, report_id)
+
+
+def report_id_for_token(token: str) -> int | None:
+    """The visible report behind a token; None for an unknown token or a hidden report."""
+    return db.session.scalar(
+        select(Open311Submission.report_id).join(Report, Report.id == Open311Submission.report_id)
+        .where(Open311Submission.token == token, publicly_visible()))
+
+
+# ---- reading requests ----------------------------------------------------------------------------
+
+@dataclass
+class RequestQuery:
+    ids: list[int] | None = None
+    service_codes: list[str] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    statuses: set[str] | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    page: int = 1
+    page_size: int = MAX_PAGE_SIZE
+
+
+def _latest_public_text():
+    return (select(ReportEvent.public_text)
+            .where(ReportEvent.report_id == Report.id, ReportEvent.public_text.is_not(None),
+                   ReportEvent.public_text != "", ReportEvent.kind.in_(PUBLIC_TEXT_KINDS))
+            .order_by(ReportEvent.at.desc(), ReportEvent.id.desc()).limit(1).scalar_subquery())
+
+
+def _first_photo_key():
+    return (select(Photo.storage_key).where(Photo.report_id == Report.id)
+            .order_by(Photo.position, Photo.id).limit(1).scalar_subquery())
+
+
+def find_requests(query: RequestQuery) -> list[dict[str, Any]]:
+    """Visible reports matching ``query`` as plain rows, newest first; no personal data is selected."""
+    stmt = (select(Report.id, Report.status, Report.description, Report.address, Report.created_at,
+                   Report.updated_at, Report.acknowledged_at, Report.closed_at, Report.reopened_count,
+                   Report.duplicate_of_id, Report.attributes,
+                   func.ST_Y(Report.location).label("lat"), func.ST_X(Report.location).label("lon"),
+                   Category.id.label("category_id"), Category.code, Category.name_ro, Category.name_en,
+                   Category.group_ro, Category.group_en, Category.resolve_target_days,
+                   Department.slug.label("department_slug"), Department.name_ro.label("department_ro"),
+                   Department.name_en.label("department_en"),
+                   _latest_public_text().label("status_notes"), _first_photo_key().label("photo_key"))
+            .join(Category, Category.id == Report.category_id)
+            .join(Department, Department.id == Report.department_id)
+            .where(publicly_visible()))
+    if query.ids is not None:
+        stmt = stmt.where(Report.id.in_(query.ids))
+    else:
+        if query.service_codes:
+            stmt = stmt.where(Category.code.in_(query.service_codes))
+        if query.start is not None:
+            stmt = stmt.where(Report.created_at >= query.start)
+        if query.end is not None:
+            stmt = stmt.where(Report.created_at <= query.end)
+        if query.statuses and query.statuses != {"open", "closed"}:
+            wanted = OPEN_STATUSES if "open" in query.statuses else CLOSED_STATUSES
+            stmt = stmt.where(Report.status.in_(wanted))
+        if query.updated_after is not None:
+            stmt = stmt.where(Report.updated_at > query.updated_after)
+        if query.updated_before is not None:
+            stmt = stmt.where(Report.updated_at < query.updated_before)
+        if query.bbox is not None:
+            west, south, east, north = query.bbox
+            stmt = stmt.where(Report.location.op("&&")(func.ST_MakeEnvelope(west, south, east, north, SRID)))
+    stmt = (stmt.order_by(Report.created_at.desc(), Report.id.desc())
+            .limit(query.page_size).offset((query.page - 1) * query.page_size))
+    return [dict(row._mapping) for row in db.session.execute(stmt)]
+
+
+def public_history(report_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The public timeline of each report: status changes and public notes, oldest first."""
+    history: dict[int, list[dict[str, Any]]] = {rid: [] for rid in report_ids}
+    if not report_ids:
+        return history
+    rows = db.session.execute(
+        select(ReportEvent.report_id, ReportEvent.id, ReportEvent.at, ReportEvent.kind, ReportEvent.to_status,
+               ReportEvent.public_text)
+        .where(ReportEvent.report_id.in_(report_ids), ReportEvent.kind.in_(PUBLIC_TEXT_KINDS + ("created",)))
+        .order_by(ReportEvent.report_id, ReportEvent.at, ReportEvent.id))
+    for row in rows:
+        if row.kind == "note" and not row.public_text:
+            continue
+        if row.to_status == "invalid":
+            continue
+        history[row.report_id].append({"id": row.id, "at": row.at, "kind": row.kind, "to_status": row.to_status,
+                                       "text": row.public_text})
+    return history
+
+
+def photo_keys(report_ids: list[int]) -> dict[int, list[str]]:
+    keys: dict[int, list[str]] = {rid: [] for rid in report_ids}
+    if report_ids:
+        for row in db.session.execute(select(Photo.report_id, Photo.storage_key)
+                                      .where(Photo.report_id.in_(report_ids))
+                                      .order_by(Photo.report_id, Photo.position, Photo.id)):
+            keys[row.report_id].append(row.storage_key)
+    return keys
+
+
+def attribute_specs(category_ids: set[int]) -> dict[int, list[AttributeSpec]]:
+    specs: dict[int, list[AttributeSpec]] = {cid: [] for cid in category_ids}
+    if category_ids:
+        for attribute in db.session.scalars(select(ServiceAttribute)
+                                            .where(ServiceAttribute.category_id.in_(category_ids))
+                                            .order_by(ServiceAttribute.position, ServiceAttribute.id)):
+            specs[attribute.category_id].append(spec_of(attribute))
+    return specs
+
+
+def find_updates(start: datetime, end: datetime | None, page: int, page_size: int) -> list[dict[str, Any]]:
+    """Public changes (status, reopen, duplicate, public note) of visible reports in [start, end], oldest first.
+
+    Each carries the report's detailed status as it stood right after the change.
+    """
+    earlier = aliased(ReportEvent)
+    status_then = (select(earlier.to_status)
+                   .where(earlier.report_id == ReportEvent.report_id, earlier.to_status.is_not(None),
+                          tuple_(earlier.at, earlier.id) <= tuple_(ReportEvent.at, ReportEvent.id))
+                   .order_by(earlier.at.desc(), earlier.id.desc()).limit(1).scalar_subquery())
+    stmt = (select(ReportEvent.id, ReportEvent.report_id, ReportEvent.at, ReportEvent.kind, ReportEvent.public_text,
+                   status_then.label("status"))
+            .join(Report, Report.id == ReportEvent.report_id)
+            .where(publicly_visible(), ReportEvent.kind.in_(PUBLIC_TEXT_KINDS), ReportEvent.at >= start,
+                   or_(ReportEvent.kind != "note", ReportEvent.public_text.is_not(None)),
+                   or_(ReportEvent.to_status.is_(None), ReportEvent.to_status != "invalid")))
+    if end is not None:
+        stmt = stmt.where(ReportEvent.at <= end)
+    stmt = (stmt.order_by(ReportEvent.at, ReportEvent.id).limit(page_size).offset((page - 1) * page_size))
+    return [dict(row._mapping) for row in db.session.execute(stmt)]

@@ -1,0 +1,356 @@
+"""Open311 GeoReport v2 at /open311/v2/, in XML and JSON.
+
+Every endpoint answers in the format its extension names, errors included (the spec's
+``errors/error`` with ``code`` and ``description``). Clients post from other sites with an API key,
+not a browser session, so the blueprint is exempt from CSRF; GET answers allow any origin.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import HTTPException
+
+from cityreport.config import SUPPORTED_LOCALES
+from cityreport.errors import AppError
+from cityreport.extensions import db
+from cityreport.i18n import select_locale
+from cityreport.models_base import utcnow
+from cityreport.open311 import schemas, services
+from cityreport.open311.rules import (
+    FORMATS,
+    MAX_PAGE_SIZE,
+    BadParameter,
+    error_document,
+    normalise_locale,
+    parse_bbox,
+    parse_codes,
+    parse_datetime,
+    parse_id_list,
+    parse_positive_int,
+    parse_status_filter,
+    requested_window,
+    to_xml,
+)
+from cityreport.routing.models import Jurisdiction
+
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+csrf_exempt = True
+
+FMT = "<any(xml, json):fmt>"
+ATTRIBUTE_PARAM = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
+PHOTO_FIELD = re.compile(r"^(media|photo\d{1,2})$")
+# Open311 names of the intake's fields, for error descriptions a client can act on.
+OPEN311_NAMES = {"category": "service_code", "lon": "long", "location": "lat/long", "name": "first_name/last_name",
+                 "photos": "media", "address": "address_string"}
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, errors: list[tuple[int, str]]):
+        super().__init__(errors[0][1] if errors else "")
+        self.status = status
+        self.errors = errors
+
+
+def fail(status: int, description: str) -> Open311Error:
+    return Open311Error(status, [(status, description)])
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["CITY_TIMEZONE"])
+
+
+def _param(name: str) -> str | None:
+    """A parameter from the query string or the form body; an empty one counts as absent."""
+    for source in (request.form, request.args):
+        value = source.get(name)
+        if value is not None and value.strip() != "":
+            return value.strip()
+    return None
+
+
+def _locale() -> str:
+    # select_locale() reads this request afresh (Babel caches its choice on the app context).
+    return normalise_locale(request.values.get("locale"), SUPPORTED_LOCALES) or \
+        normalise_locale(select_locale(), SUPPORTED_LOCALES) or current_app.config["DEFAULT_LOCALE"]
+
+
+def _render(fmt: str, root: str, value: Any, status: int = 200) -> Response:
+    if fmt == "xml":
+        response = Response(to_xml(root, value), status=status)
+        # Exactly text/xml: the body is ASCII with character references (see rules.to_xml), so no
+        # charset parameter is needed for any reader.
+        response.headers["Content-Type"] = FORMATS["xml"]
+    else:
+        from cityreport.open311.rules import prune
+
+        response = jsonify(prune(value))
+        response.status_code = status
+        response.headers["Content-Type"] = FORMATS["json"]
+    return response
+
+
+def _error_response(fmt: str, error: Open311Error) -> Response:
+    return _render(fmt, "errors", error_document(error.errors), error.status)
+
+
+def _check_jurisdiction() -> None:
+    wanted = _param("jurisdiction_id")
+    if wanted is None:
+        return
+    if db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.slug == wanted)) is None:
+        raise fail(404, _("jurisdiction_id %(value)s is not served here", value=wanted))
+
+
+def endpoint(view: Callable[..., tuple[str, Any] | Response]) -> Callable[..., Response]:
+    """Format, language, jurisdiction, errors in the spec's shape, and CORS for reads."""
+    @wraps(view)
+    def wrapped(fmt: str, **kwargs: Any) -> Response:
+        locale = _locale()
+        with force_locale(locale):
+            try:
+                _check_jurisdiction()
+                result = view(fmt=fmt, locale=locale, **kwargs)
+                response = result if isinstance(result, Response) else _render(fmt, *result)
+            except Open311Error as error:
+                db.session.rollback()
+                response = _error_response(fmt, error)
+            except BadParameter as error:
+                db.session.rollback()
+                response = _error_response(fmt, fail(400, error.message))
+            except AppError as error:
+                db.session.rollback()
+                status = error.status if error.status in (403, 404) else 400
+                items = [(status, f"{OPEN311_NAMES.get(k, k)}: {v}") for k, v in error.fields.items()]
+                response = _error_response(fmt, Open311Error(status, items or [(status, error.message)]))
+            except HTTPException as error:
+                db.session.rollback()
+                status = error.code or 400
+                response = _error_response(fmt, fail(status, error.description or error.name))
+            except SQLAlchemyError:
+                db.session.rollback()
+                current_app.logger.exception("open311 database error")
+                response = _error_response(fmt, fail(500, _("Something went wrong on our side. Please try "
+                                                            "again later.")))
+        if request.method == "GET":
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Content-Language"] = locale
+        response.vary.add("Accept-Language")
+        return response
+    return wrapped
+
+
+# ---- discovery and services ---------------------------------------------------------------------
+
+@bp.get(f"/discovery.{FMT}")
+@endpoint
+def discovery(fmt: str, locale: str):
+    sender = current_app.config.get("MAIL_DEFAULT_SENDER")
+    return "discovery", schemas.discovery(_zone(), sender)
+
+
+@bp.get(f"/services.{FMT}")
+@endpoint
+def services_list(fmt: str, locale: str):
+    with_metadata = services.categories_with_attributes()
+    items = [schemas.service(c, locale, c.id in with_metadata) for c in services.active_categories()]
+    return "services", items
+
+
+@bp.get(f"/services/<code>.{FMT}")
+@endpoint
+def service_definition(fmt: str, locale: str, code: str):
+    category = services.category_by_code(code)
+    if category is None:
+        raise fail(404, _("service_code %(code)s not found", code=code))
+    return "service_definition", schemas.service_definition(category, services.attributes_for(category.id), locale)
+
+
+# ---- reading requests ---------------------------------------------------------------------------
+
+def _request_query() -> tuple[services.RequestQuery, bool]:
+    zone = _zone()
+    query = services.RequestQuery()
+    extensions = (_param("extensions") or "").lower() in ("true", "1", "yes")
+    ids = _param("service_request_id")
+    if ids is not None:
+        query.ids = parse_id_list(ids)
+        return query, extensions
+    codes = _param("service_code")
+    if codes is not None:
+        query.service_codes = parse_codes(codes)
+    status = _param("status")
+    if status is not None:
+        query.statuses = parse_status_filter(status)
+    start = _param("start_date")
+    end = _param("end_date")
+    after, before = _param("updated_after"), _param("updated_before")
+    query.updated_after = parse_datetime(after, zone, name="updated_after") if after else None
+    query.updated_before = parse_datetime(before, zone, name="updated_before") if before else None
+    window = requested_window(parse_datetime(start, zone, name="start_date") if start else None,
+                              parse_datetime(end, zone, name="end_date") if end else None, utcnow(),
+                              default_applies=not (after or before))
+    query.start, query.end = window.start, window.end
+    query.bbox = parse_bbox({n: _param(n) for n in ("lat_ne", "long_ne", "lat_sw", "long_sw")})
+    page, size = _param("page"), _param("page_size")
+    query.page = parse_positive_int(page, "page", maximum=100_000) if page else 1
+    query.page_size = parse_positive_int(size, "page_size", maximum=MAX_PAGE_SIZE) if size else MAX_PAGE_SIZE
+    return query, extensions
+
+
+def _requests_document(rows: list[dict[str, Any]], locale: str, extensions: bool) -> list[dict[str, Any]]:
+    zone = _zone()
+    if not extensions:
+        return [schemas.service_request(row, locale, zone) for row in rows]
+    ids = [row["id"] for row in rows]
+    history = services.public_history(ids)
+    photos = services.photo_keys(ids)
+    specs = services.attribute_specs({row["category_id"] for row in rows})
+    return [schemas.service_request(row, locale, zone, history=history[row["id"]], photos=photos[row["id"]],
+                                    specs=specs[row["category_id"]]) for row in rows]
+
+
+@bp.get(f"/requests.{FMT}")
+@endpoint
+def requests_list(fmt: str, locale: str):
+    query, extensions = _request_query()
+    return "service_requests", _requests_document(services.find_requests(query), locale, extensions)
+
+
+@bp.get(f"/requests/<request_id>.{FMT}")
+@endpoint
+def request_detail(fmt: str, locale: str, request_id: str):
+    if not request_id.isdigit() or len(request_id) > 18:
+        raise fail(404, _("service_request_id %(id)s not found", id=request_id))
+    extensions = (_param("extensions") or "").lower() in ("true", "1", "yes")
+    rows = services.find_requests(services.RequestQuery(ids=[int(request_id)]))
+    if not rows:
+        raise fail(404, _("service_request_id %(id)s not found", id=request_id))
+    return "service_requests", _requests_document(rows, locale, extensions)
+
+
+@bp.get(f"/tokens/<token>.{FMT}")
+@endpoint
+def token_detail(fmt: str, locale: str, token: str):
+    report_id = services.report_id_for_token(token) if len(token) <= 40 else None
+    if report_id is None:
+        raise fail(404, _("token %(token)s not found", token=token))
+    return "service_requests", schemas.token_answer(token, report_id)
+
+
+@bp.get(f"/servicerequestupdates.{FMT}")
+@endpoint
+def request_updates(fmt: str, locale: str):
+    zone = _zone()
+    start, end = _param("start_date"), _param("end_date")
+    window = requested_window(parse_datetime(start, zone, name="start_date") if start else None,
+                              parse_datetime(end, zone, name="end_date") if end else None, utcnow(),
+                              default_applies=True)
+    page, size = _param("page"), _param("page_size")
+    rows = services.find_updates(window.start, window.end,
+                                 parse_positive_int(page, "page", maximum=100_000) if page else 1,
+                                 parse_positive_int(size, "page_size", maximum=MAX_PAGE_SIZE) if size
+                                 else MAX_PAGE_SIZE)
+    return "service_request_updates", [schemas.request_update(row, zone) for row in rows]
+
+
+# ---- posting a request --------------------------------------------------------------------------
+
+def _attribute_answers() -> dict[str, list[str]]:
+    answers: dict[str, list[str]] = {}
+    for source in (request.args, request.form):
+        for key, values in source.lists():
+            match = ATTRIBUTE_PARAM.match(key)
+            if match:
+                kept = [v for v in values if v.strip()]
+                if kept:
+                    answers.setdefault(match.group(1), []).extend(kept)
+    return answers
+
+
+def _photos() -> list[FileStorage]:
+    def order(name: str) -> tuple[int, int]:
+        return (0, 0) if name == "media" else (1, int(name[5:]))
+
+    names = sorted((n for n in request.files if PHOTO_FIELD.match(n)), key=order)
+    return [f for name in names for f in request.files.getlist(name) if f and f.filename != ""]
+
+
+def _media_url() -> str | None:
+    """Kept as a link for staff, never fetched: the server makes no request to an address a client names."""
+    url = _param("media_url")
+    if url is None:
+        return None
+    if len(url) > 500 or not re.match(r"^https?://[^\s/]+\S*$", url):
+        raise fail(400, _("media_url must be an http or https address of at most 500 characters"))
+    return url
+
+
+@bp.post(f"/requests.{FMT}")
+@endpoint
+def create_request(fmt: str, locale: str):
+    from cityreport.reports.schemas import parse_report
+    from cityreport.reports.services import submit_report
+
+    api_key = services.verify_api_key(_param("api_key"))
+    if api_key is None:
+        raise fail(403, _("A valid api_key is required to create a service request."))
+    code = _param("service_code")
+    if code is None:
+        raise fail(400, _("service_code is required"))
+    category = services.category_by_code(code)
+    if category is None:
+        raise fail(404, _("service_code %(code)s not found", code=code))
+    lat, lon = _param("lat"), _param("long")
+    if lat is None and lon is None and (_param("address_string") or _param("address_id")):
+        raise fail(400, _("address_string and address_id cannot be located by this server: send lat and long "
+                          "(WGS 84) as well."))
+    if lat is None or lon is None:
+        raise fail(400, _("lat and long are required"))
+    answers, problems = services.validate_attributes(category, _attribute_answers(), _zone())
+    if problems:
+        raise Open311Error(400, [(400, f"{name}: {message}") for name, message in problems.items()])
+    media_url = _media_url()
+    for name in ("device_id", "account_id"):
+        if len(_param(name) or "") > 100:
+            raise fail(400, _("%(name)s must be at most %(count)d characters", name=name, count=100))
+    name = " ".join(part for part in (_param("first_name"), _param("last_name")) if part) or None
+    data = {"category": code, "lat": lat, "lon": lon, "description": _param("description"),
+            "address": _param("address_string"), "name": name, "email": _param("email"), "phone": _param("phone")}
+    submission = parse_report(data, _photos(), source="open311", locale=locale)
+    submission.attributes = answers
+    report = submit_report(submission)
+    recorded = services.record_submission(report, api_key, media_url)
+    db.session.commit()
+    notice = _("Report %(id)s was received and sent to %(department)s.", id=report.id,
+               department=report.department.name(locale))
+    return "service_requests", schemas.created(report.id, recorded.token, _param("account_id"), notice)
+
+
+@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+def not_found(rest: str) -> Response:
+    fmt = "xml" if rest.endswith(".xml") else "json"
+    with force_locale(_locale()):
+        response = _error_response(fmt, fail(404, _("There is no such Open311 endpoint: %(path)s", path=rest)))
+    return response
+
+
+@bp.after_request
+def _preflight(response: Response) -> Response:
+    # Reads are public: a browser app on another site may call them (simple GETs need no preflight,
+    # but a client adding a header asks with OPTIONS first).
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Methods"] = "GET"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
