@@ -1,0 +1,136 @@
+"""Staff pages for Open311: the per-category questions (service attributes) a city admin manages.
+
+Also gives templates `open311_details(report)`, which the staff report page includes through
+`open311/_report_attributes.html` to show the answers and what an Open311 client sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from cityreport.departments.models import Category
+from cityreport.errors import NotFound, ValidationError
+from cityreport.extensions import db
+from cityreport.i18n import current_language
+from cityreport.open311 import services
+from cityreport.open311.models import ATTRIBUTE_DATATYPES, ServiceAttribute
+from cityreport.staff.access import require
+
+bp = Blueprint("open311_admin", __name__, url_prefix="/staff/admin/categories")
+
+
+def _category(code: str) -> Category:
+    category = services.category_by_code(code, active_only=False)
+    if category is None:
+        raise NotFound()
+    return category
+
+
+def _attribute(category: Category, attribute_id: int) -> ServiceAttribute:
+    attribute = db.session.get(ServiceAttribute, attribute_id)
+    if attribute is None or attribute.category_id != category.id:
+        raise NotFound()
+    return attribute
+
+
+def parse_values(text: str) -> list[dict[str, str]]:
+    """One choice a line: ``key | Romanian name | English name`` (the English name may be left out)."""
+    values = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        key = parts[0]
+        name_ro = parts[1] if len(parts) > 1 and parts[1] else key
+        name_en = parts[2] if len(parts) > 2 and parts[2] else name_ro
+        values.append({"key": key, "name_ro": name_ro[:200], "name_en": name_en[:200]})
+    return values
+
+
+def values_text(values: list[dict[str, str]]) -> str:
+    return "\n".join(f"{v['key']} | {v.get('name_ro', '')} | {v.get('name_en', '')}" for v in values or [])
+
+
+def _page(category: Category, status: int = 200, **context: Any):
+    context.setdefault("error", None)
+    context.setdefault("fields", {})
+    context.setdefault("form", {})
+    editing = None
+    edit_id = request.args.get("edit", type=int)
+    if edit_id:
+        editing = _attribute(category, edit_id)
+    return render_template("open311/attributes.html", category=category, editing=editing,
+                           attributes=services.attributes_for(category.id, active_only=False),
+                           datatypes=ATTRIBUTE_DATATYPES, lang=current_language(), values_text=values_text,
+                           categories_url=url_for("staff_admin.categories_list")
+                           if "staff_admin.categories_list" in current_app.view_functions else None,
+                           **context), status
+
+
+@bp.get("/<code>/attributes")
+@require("manage_categories")
+def attributes(code: str):
+    return _page(_category(code))
+
+
+@bp.post("/<code>/attributes")
+@require("manage_categories")
+def attribute_save(code: str) -> Response:
+    category = _category(code)
+    form = request.form
+    attribute_id = form.get("id", type=int)
+    attribute = _attribute(category, attribute_id) if attribute_id else None
+    position = form.get("position", type=int)
+    data = services.AttributeInput(
+        code=form.get("code", "").strip(), datatype=form.get("datatype", ""),
+        description_ro=form.get("description_ro", ""), description_en=form.get("description_en", ""),
+        datatype_description_ro=form.get("datatype_description_ro", ""),
+        datatype_description_en=form.get("datatype_description_en", ""),
+        required=form.get("required") == "1", position=position if position is not None else -1,
+        values=parse_values(form.get("values", "")), active=form.get("active") == "1")
+    try:
+        services.save_attribute(category, data, attribute)
+    except ValidationError as exc:
+        # save_attribute checks everything before it changes anything: nothing to roll back.
+        return _page(category, exc.status, error=exc.message, fields=exc.fields, form=form.to_dict())
+    db.session.commit()
+    return redirect(url_for("open311_admin.attributes", code=category.code), 303)
+
+
+@bp.post("/<code>/attributes/<int:attribute_id>/delete")
+@require("manage_categories")
+def attribute_delete(code: str, attribute_id: int) -> Response:
+    category = _category(code)
+    services.delete_attribute(_attribute(category, attribute_id))
+    db.session.commit()
+    return redirect(url_for("open311_admin.attributes", code=category.code), 303)
+
+
+def open311_details(report: Any) -> dict[str, Any]:
+    """The answers (labelled in the page's language) and the Open311 submission of a report, for staff."""
+    lang = current_language()
+    questions = {a.code: a for a in services.attributes_for(report.category_id, active_only=False)}
+    answers = []
+    for code, value in (report.attributes or {}).items():
+        question = questions.get(code)
+        label = question.description(lang) if question else code
+        if question is not None and question.datatype in ("singlevaluelist", "multivaluelist"):
+            keys = value if isinstance(value, list) else [value]
+            shown = ", ".join(question.value_name(str(k), lang) for k in keys)
+        else:
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        answers.append({"code": code, "label": label, "value": shown,
+                        "position": question.position if question else 10_000})
+    answers.sort(key=lambda a: (a["position"], a["code"]))
+    return {"answers": answers, "submission": services.submission_for(report.id),
+            "unanswered_label": _("No answer")}
+
+
+@bp.record_once
+def _register_template_helper(state: Any) -> None:
+    app: Flask = state.app
+    app.jinja_env.globals["open311_details"] = open311_details
