@@ -10,6 +10,7 @@ current status when nothing has changed since, so rebuilding an old month gives 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -286,3 +287,48 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
+
+
+# ---- what the public pages read ------------------------------------------------------------------
+
+def scope_series(months: list[date]) -> dict[tuple[str, int], list[dict[str, Any] | None]]:
+    """Per scope, one metrics dict (or None when that month was not built) per month, in order."""
+    index = {m: i for i, m in enumerate(months)}
+    out: dict[tuple[str, int], list[dict[str, Any] | None]] = {}
+    stmt = select(IndicatorSnapshot.month, IndicatorSnapshot.scope, IndicatorSnapshot.scope_id,
+                  IndicatorSnapshot.metrics).where(IndicatorSnapshot.month.in_(months))
+    for month, scope, scope_id, metrics in db.session.execute(stmt):
+        out.setdefault((scope, scope_id), [None] * len(months))[index[month]] = metrics
+    return out
+
+
+def computed_at_of(months: list[date]) -> datetime | None:
+    return db.session.scalar(select(func.max(IndicatorSnapshot.computed_at))
+                             .where(IndicatorSnapshot.month.in_(months)))
+
+
+# The map pre-aggregates on a ~50 m grid in SQL, so a year of a million reports sends a few thousand
+# rows to Python, where they are binned into hexagons.
+_GRID_SQL = """
+SELECT round(ST_X(location) / :step) * :step AS lon, round(ST_Y(location) / :step) * :step AS lat, count(*) AS n
+  FROM reports
+ WHERE created_at >= :s AND created_at < :e AND status <> 'invalid'
+ GROUP BY 1, 2
+"""
+
+
+def location_cells(start: datetime, end: datetime) -> list[tuple[float, float, int]]:
+    return [(float(lon), float(lat), int(n))
+            for lon, lat, n in db.session.execute(text(_GRID_SQL), {"s": start, "e": end, "step": 0.0005})]
+
+
+def city_outline() -> list[list[tuple[float, float]]]:
+    """Exterior rings of the jurisdictions, simplified for drawing."""
+    rows = db.session.execute(text(
+        "SELECT ST_AsGeoJSON(ST_SimplifyPreserveTopology(boundary, 0.0005)) FROM jurisdictions ORDER BY id"))
+    rings: list[list[tuple[float, float]]] = []
+    for (geojson,) in rows:
+        shape = json.loads(geojson)
+        polygons = shape["coordinates"] if shape["type"] == "MultiPolygon" else [shape["coordinates"]]
+        rings += [[(x, y) for x, y, *_ in polygon[0]] for polygon in polygons]
+    return rings
