@@ -16,6 +16,7 @@ BLUEPRINTS = (
     "cityreport.routing.views",
     "cityreport.media.views",
     "cityreport.open311.views",
+    "cityreport.open311.admin_views",
     "cityreport.indicators.views",
 )
 
