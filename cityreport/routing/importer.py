@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 from shapely.validation import explain_validity
 
 WGS84 = CRS.from_epsg(4326)
@@ -74,7 +74,7 @@ def read_areas(document: dict[str, Any], *, name_property: str = "name", default
         if not geometry.is_valid:
             raise AreaImportError(f"{label}: invalid geometry: {explain_validity(geometry)}")
         if to_wgs84 is not None:
-            geometry = transform(to_wgs84, geometry)
+            geometry = shapely.transform(geometry, to_wgs84, interleaved=False)
         west, south, east, north = geometry.bounds
         if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
             raise AreaImportError(f"{label}: coordinates outside longitude/latitude range; "

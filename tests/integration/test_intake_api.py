@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlalchemy import func, select, text
 from shapely.geometry import box
+from sqlalchemy import func, select, text
 
 from cityreport.extensions import db
 from cityreport.media.models import Photo

@@ -73,3 +73,21 @@ def test_outside_every_jurisdiction_is_rejected(city, create_report):
     with pytest.raises(ValidationError) as error:
         create_report(category=city["category"], lat=45.0, lon=25.0)
     assert "location" in error.value.fields
+
+
+def test_higher_priority_then_smaller_area_wins_among_overlapping_areas(city, make_department):
+    big, small, urgent = make_department(slug="big"), make_department(slug="small"), make_department(slug="urgent")
+    category = city["category"]
+    add_service_area(department_id=big.id, category_id=category.id, name="Big", geometry=box(23.57, 46.75, 23.61, 46.79))
+    add_service_area(department_id=small.id, category_id=category.id, name="Small",
+                     geometry=box(23.575, 46.765, 23.585, 46.775))
+    assert route(46.77, 23.58, category).department_id == small.id  # smaller of equal priority
+    add_service_area(department_id=urgent.id, category_id=category.id, name="Urgent", priority=10,
+                     geometry=box(23.56, 46.74, 23.615, 46.80))
+    assert route(46.77, 23.58, category).department_id == urgent.id  # priority beats size
+
+
+def test_point_on_the_city_boundary_is_inside(city, create_report):
+    assert jurisdiction_at(46.73, 23.60) is not None  # exactly on the southern edge: ST_Covers, not ST_Contains
+    report = create_report(category=city["category"], lat=46.73, lon=23.62)  # on the edge and the zone border
+    assert report.department_id in (city["west"].id, city["east"].id)
