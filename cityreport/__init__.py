@@ -17,6 +17,8 @@ BLUEPRINTS = (
     "cityreport.media.views",
     "cityreport.open311.views",
     "cityreport.open311.admin_views",
+    "cityreport.staff.views",
+    "cityreport.staff.admin",
     "cityreport.indicators.views",
 )
 

@@ -6,8 +6,14 @@ Authorization lives here and only here; views ask ``can(user, action, department
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+
+from cityreport.reports.rules import OPEN_STATUSES
 
 ROLES = ("staff", "dept_admin", "city_admin")
 
@@ -75,3 +81,51 @@ def throttle_wait(account_failures: int, account_ttl: int, ip_failures: int, ip_
     if ip_failures >= policy.ip_limit:
         waits.append(ip_ttl if ip_ttl > 0 else policy.window_seconds)
     return max(waits)
+
+
+# ---- the queue ---------------------------------------------------------------------------------
+
+SORTS = ("oldest", "overdue", "newest")
+PAGE_SIZE = 50
+
+
+def due_at(status: str, created_at: datetime, ack_target_hours: int, resolve_target_days: int) -> datetime:
+    """When a report is due: a new one must be acknowledged, an open one resolved, within its category's targets."""
+    if status == "new":
+        return created_at + timedelta(hours=ack_target_hours)
+    return created_at + timedelta(days=resolve_target_days)
+
+
+def is_overdue(status: str, due: datetime | None, now: datetime) -> bool:
+    return due is not None and status in OPEN_STATUSES and due < now
+
+
+def overdue_by(status: str, due: datetime | None, now: datetime) -> timedelta | None:
+    """How late an open report is, or None when it is not late (closed reports are never late)."""
+    if not is_overdue(status, due, now):
+        return None
+    return now - due  # type: ignore[operator]
+
+
+class CursorError(ValueError):
+    pass
+
+
+def encode_cursor(sort: str, key: datetime, report_id: int) -> str:
+    """An opaque keyset cursor: the sort key and id of the last row shown."""
+    raw = json.dumps([sort, key.isoformat(), report_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        cursor_sort, key, report_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        when = datetime.fromisoformat(key)
+        if not isinstance(report_id, int) or when.tzinfo is None:
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise CursorError("not a cursor from this queue") from None
+    if cursor_sort != sort:
+        raise CursorError("the cursor belongs to another sort order")
+    return when, report_id

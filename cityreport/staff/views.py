@@ -1,0 +1,301 @@
+"""Staff pages: sign-in, the queue (list and map), bulk changes, and the triage page of one report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from werkzeug.wrappers import Response
+
+from cityreport.errors import Conflict, ValidationError
+from cityreport.extensions import db
+from cityreport.i18n import current_language
+from cityreport.models_base import utcnow
+from cityreport.reports import rules as report_rules
+from cityreport.reports.models import Report
+from cityreport.staff import rules, schemas, services
+from cityreport.staff.access import check, current_staff, report_for, require, staff_required
+from cityreport.static_files import STATIC_DIR
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.app_context_processor
+def _staff_globals() -> dict[str, Any]:
+    return {"can": lambda action, department_id=None: rules.can(current_staff(), action,
+                                                                 department_id=department_id),
+            "current_staff": current_staff, "leaflet_available": leaflet_available}
+
+
+def leaflet_available() -> bool:
+    return (STATIC_DIR / "vendor" / "leaflet" / "leaflet.js").is_file()
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/staff") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("staff.queue")
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+# ---- sign-in -----------------------------------------------------------------------------------
+
+@bp.get("/")
+def home() -> Response:
+    return redirect(url_for("staff.queue"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_staff() is not None and request.method == "GET":
+        return redirect(_safe_next(request.args.get("next")))
+    next_url = request.values.get("next") or ""
+    if request.method == "GET":
+        return render_template("staff/login.html", next_url=next_url, email="")
+    email = (request.form.get("email") or "").strip()
+    password = request.form.get("password") or ""
+    ip = _client_ip()
+    wait = services.login_wait(email.lower(), ip)
+    if wait:
+        return render_template("staff/login.html", next_url=next_url, email=email,
+                               error=_("Too many failed sign-ins. Try again in %(minutes)s minutes.",
+                                       minutes=max(1, (wait + 59) // 60))), 429, {"Retry-After": str(wait)}
+    user = services.authenticate(email, password) if email and password else None
+    if user is None:
+        services.record_login_failure(email.lower(), ip)
+        return render_template("staff/login.html", next_url=next_url, email=email,
+                               error=_("The e-mail or the password is wrong.")), 401
+    services.clear_login_failures(email.lower(), ip)
+    db.session.commit()
+    session.clear()  # nothing from before sign-in survives into the signed-in session
+    login_user(user)
+    return redirect(_safe_next(next_url), 303)
+
+
+@bp.post("/logout")
+@staff_required
+def logout() -> Response:
+    user = current_staff()
+    services.end_sessions(user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."))
+    return redirect(url_for("staff.login"), 303)
+
+
+# ---- the queue ---------------------------------------------------------------------------------
+
+def _render_queue(wanted: schemas.QueueFilter, *, status_code: int = 200, error: str | None = None,
+                  fields: dict[str, str] | None = None, form: dict[str, Any] | None = None):
+    user = current_staff()
+    page = services.queue_page(user, wanted)
+    return render_template("staff/queue.html", page=page, wanted=wanted, lookups=services.lookups(),
+                           statuses=report_rules.STATUSES, status_choices=schemas.STATUS_CHOICES,
+                           age_choices=schemas.AGE_CHOICES, sorts=rules.SORTS, lang=current_language(),
+                           scope_department_id=services.queue_department(user, wanted),
+                           bulk_targets=[s for s in report_rules.STATUSES if s not in ("new", "duplicate")],
+                           error=error, fields=fields or {}, form=form or {}), status_code
+
+
+@bp.get("/queue")
+@require("view_queue")
+def queue():
+    return _render_queue(schemas.parse_queue_filter(request.args))
+
+
+@bp.get("/queue/map")
+@require("view_queue")
+def queue_map():
+    wanted = schemas.parse_queue_filter(request.args)
+    return render_template("staff/queue_map.html", wanted=wanted, lookups=services.lookups(),
+                           status_choices=schemas.STATUS_CHOICES, age_choices=schemas.AGE_CHOICES,
+                           sorts=rules.SORTS, lang=current_language(),
+                           scope_department_id=services.queue_department(current_staff(), wanted))
+
+
+@bp.get("/queue.geojson")
+@require("view_queue")
+def queue_geojson():
+    wanted = schemas.parse_queue_filter(request.args)
+    return jsonify(services.queue_features(current_staff(), wanted))
+
+
+def _bulk_items(values: list[str]) -> list[services.BulkItem]:
+    items = []
+    for value in values:
+        try:
+            report_id, version = (int(part) for part in value.split(":", 1))
+        except ValueError:
+            raise ValidationError(fields={"reports": _("not a report selection")}) from None
+        items.append(services.BulkItem(report_id, version))
+    return items
+
+
+@bp.post("/queue/bulk")
+@require("bulk_change")
+def bulk():
+    wanted = schemas.parse_queue_filter(request.args)
+    to_status = request.form.get("status") or ""
+    form = {"status": to_status, "public_note": request.form.get("public_note", ""),
+            "internal_note": request.form.get("internal_note", ""), "selected": request.form.getlist("report")}
+    try:
+        items = _bulk_items(request.form.getlist("report"))
+        events = services.bulk_change(current_staff(), items, to_status,
+                                      public_text=schemas.form_text(request.form, "public_note"),
+                                      internal_text=schemas.form_text(request.form, "internal_note"))
+    except (ValidationError, Conflict) as exc:
+        db.session.rollback()
+        return _render_queue(wanted, status_code=exc.status, error=exc.message, fields=exc.fields, form=form)
+    db.session.commit()
+    flash(_("%(n)s reports changed to “%(status)s”.", n=len(events), status=status_label(to_status)))
+    query = wanted.query_string()
+    return redirect(url_for("staff.queue") + (f"?{query}" if query else ""), 303)
+
+
+# ---- the triage page ---------------------------------------------------------------------------
+
+def status_label(status: str) -> str:
+    labels = {
+        "new": _("New"), "acknowledged": _("Acknowledged"), "in_progress": _("In progress"), "fixed": _("Fixed"),
+        "duplicate": _("Duplicate"), "not_responsible": _("Not our responsibility"),
+        "unable_to_fix": _("Unable to fix"), "invalid": _("Invalid"),
+    }
+    return labels.get(status, status)
+
+
+@bp.app_template_global("status_label")
+def _status_label_global(status: str) -> str:
+    return status_label(status)
+
+
+@bp.app_template_global("event_label")
+def event_label(kind: str) -> str:
+    labels = {
+        "created": _("reported"), "routed": _("routed"), "status": _("status changed"),
+        "reassigned": _("sent to another department"), "note": _("note"), "duplicate": _("closed as duplicate"),
+        "feedback": _("reporter's feedback"), "reopened": _("reopened"), "erased": _("personal data erased"),
+    }
+    return labels.get(kind, kind)
+
+
+def _photos(report: Report) -> list[dict[str, Any]]:
+    from cityreport.media import services as media
+
+    return [{"url": media.photo_url(photo), "thumbnail": media.photo_url(photo, "thumbnail"),
+             "width": photo.width, "height": photo.height} for photo in report.photos]
+
+
+def _render_triage(report: Report, *, status_code: int = 200, error: str | None = None,
+                   fields: dict[str, str] | None = None, form: dict[str, Any] | None = None):
+    from cityreport.geo import latlon
+
+    lat, lon = latlon(report.location)
+    lookups = services.lookups()
+    templates = services.templates_for(report)
+    return render_template(
+        "staff/report.html", report=report, lat=lat, lon=lon, lookups=lookups, lang=current_language(),
+        events=services.history(report), nearby=services.nearby_open(report), templates=templates,
+        photos=_photos(report), targets=report_rules.allowed_targets(report.status),
+        is_open=report_rules.is_open(report.status), error=error, fields=fields or {}, form=form or {},
+        due=rules.due_at(report.status, report.created_at, report.category.ack_target_hours,
+                         report.category.resolve_target_days),
+        now=utcnow(), rules=rules,
+        other_departments=[d for d in lookups["departments"].values() if d.active and d.id != report.department_id],
+    ), status_code
+
+
+@bp.get("/reports/<int:report_id>")
+@require("view_report")
+def report_page(report_id: int):
+    return _render_triage(report_for(current_staff(), report_id))
+
+
+def _form_state() -> dict[str, Any]:
+    return {key: request.form.get(key, "") for key in
+            ("status", "public_note", "internal_note", "department", "reason", "duplicate_of", "template")}
+
+
+def _act(report_id: int, action: str, do) -> Any:
+    """Run one triage action: load and authorize, apply, commit; on a problem re-show the page with it."""
+    user = current_staff()
+    report = report_for(user, report_id, action)
+    version = schemas.form_int(request.form, "version")
+    try:
+        message = do(report, user, version)
+    except (ValidationError, Conflict) as exc:
+        db.session.rollback()
+        report = report_for(user, report_id, "view_report")
+        error = exc.message
+        if isinstance(exc, Conflict):
+            error = _("Someone else changed this report meanwhile. Their change is shown below; "
+                      "your notes are kept in the form. Check and save again.")
+        return _render_triage(report, status_code=exc.status, error=error, fields=exc.fields, form=_form_state())
+    db.session.commit()
+    flash(message)
+    if not rules.can(user, "view_report", department_id=report.department_id):
+        return redirect(url_for("staff.queue"), 303)
+    return redirect(url_for("staff.report_page", report_id=report.id), 303)
+
+
+def _public_note(report: Report) -> str:
+    """The typed public note, or the chosen response template's text in the resident's language."""
+    text = schemas.form_text(request.form, "public_note")
+    template_id = schemas.form_int(request.form, "template", required=False)
+    if not text and template_id is not None:
+        template = next((t for t in services.templates_for(report) if t.id == template_id), None)
+        if template is None:
+            raise ValidationError(fields={"template": _("no such template for this report")})
+        text = template.text(report.locale)
+    return text
+
+
+@bp.post("/reports/<int:report_id>/status")
+@require("change_status")
+def change_status(report_id: int):
+    def do(report: Report, user, version: int) -> str:
+        to_status = (request.form.get("status") or "").strip()
+        action = "reopen" if report_rules.is_closed(report.status) else (
+            "mark_invalid" if to_status == "invalid" else "change_status")
+        check(action, department_id=report.department_id)
+        before = report.status
+        services.apply_status(report, to_status, staff=user, public_text=_public_note(report),
+                              internal_text=schemas.form_text(request.form, "internal_note"),
+                              expected_version=version)
+        if before == report.status:
+            return _("Note added to #%(id)s.", id=report.id)
+        return _("#%(id)s is now “%(status)s”.", id=report.id, status=status_label(report.status))
+    return _act(report_id, "change_status", do)
+
+
+@bp.post("/reports/<int:report_id>/reassign")
+@require("reassign")
+def reassign(report_id: int):
+    def do(report: Report, user, version: int) -> str:
+        department_id = schemas.form_int(request.form, "department")
+        services.reassign(report, department_id, staff=user, reason=schemas.form_text(request.form, "reason"),
+                          expected_version=version)
+        department = db.session.get(type(report.department), department_id)
+        return _("#%(id)s was sent to %(department)s.", id=report.id,
+                 department=department.name(current_language()))
+    return _act(report_id, "reassign", do)
+
+
+@bp.post("/reports/<int:report_id>/duplicate")
+@require("mark_duplicate")
+def duplicate(report_id: int):
+    def do(report: Report, user, version: int) -> str:
+        # The nearby radio buttons and the number box share a name; the first one filled in counts.
+        chosen = next((v for v in request.form.getlist("duplicate_of") if v.strip()), "")
+        original_id = schemas.form_int({"duplicate_of": chosen}, "duplicate_of")
+        services.mark_duplicate(report, original_id, staff=user,
+                                public_text=schemas.form_text(request.form, "public_note"),
+                                expected_version=version)
+        return _("#%(id)s was closed as a duplicate of #%(orig)s.", id=report.id, orig=original_id)
+    return _act(report_id, "mark_duplicate", do)
+

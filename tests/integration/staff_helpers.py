@@ -1,0 +1,24 @@
+"""Helpers shared by the staff tests (imported, not collected)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PASSWORD = "correct horse battery"
+
+
+def sign_in(client, user, password: str = PASSWORD, **kwargs: Any):
+    return client.post("/staff/login", data={"email": user.email, "password": password}, **kwargs)
+
+
+def set_status(report, status: str) -> None:
+    """Put a report straight into ``status`` (test set-up, bypassing the machine)."""
+    from cityreport.extensions import db
+    from cityreport.models_base import utcnow
+    from cityreport.reports.rules import is_closed
+
+    report.status = status
+    if status != "new" and report.acknowledged_at is None:
+        report.acknowledged_at = utcnow()
+    report.closed_at = utcnow() if is_closed(status) else None
+    db.session.flush()
