@@ -11,6 +11,9 @@ from flask import Flask
 # Blueprints, one per domain package, registered in this order.
 BLUEPRINTS = (
     "cityreport.core.views",
+    "cityreport.notifications.views",
+    "cityreport.notifications.links",
+    "cityreport.notifications.api",
     "cityreport.reports.views",
     "cityreport.api.views",
     "cityreport.routing.views",

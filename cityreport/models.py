@@ -3,11 +3,11 @@
 from cityreport.departments.models import Category, Department, StaffUser
 from cityreport.indicators.models import IndicatorSnapshot
 from cityreport.media.models import Photo
-from cityreport.notifications.models import Feedback, Outbox
+from cityreport.notifications.models import Feedback, Outbox, Subscription
 from cityreport.open311.models import ApiKey
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.routing.models import Jurisdiction, ServiceArea, ServiceAreaPiece
 from cityreport.staff.models import ResponseTemplate  # noqa: F401  (and the queue's partial indexes)
 
 __all__ = ["ApiKey", "Category", "Department", "Feedback", "IndicatorSnapshot", "Jurisdiction", "Outbox",
-           "Photo", "Report", "ReportEvent", "ServiceArea", "ServiceAreaPiece", "StaffUser"]
+           "Photo", "Report", "ReportEvent", "ServiceArea", "ServiceAreaPiece", "StaffUser", "Subscription"]

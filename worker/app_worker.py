@@ -1,11 +1,11 @@
-"""An RQ worker that builds the Flask app once and runs every job inside its own app context."""
+"""RQ workers that build the Flask app once and run every job inside its own app context."""
 
 from __future__ import annotations
 
 import os
 
 from flask import Flask
-from rq import Worker
+from rq import SimpleWorker, Worker
 from rq.executions import Execution
 from rq.job import Job
 from rq.queue import Queue
@@ -13,9 +13,7 @@ from rq.queue import Queue
 from cityreport.extensions import db
 
 
-class AppWorker(Worker):
-    """Jobs run in a forked work horse; each gets a fresh app context and its own DB connections."""
-
+class _AppContextMixin:
     app: Flask
 
     def __init__(self, *args, app: Flask, **kwargs):
@@ -29,6 +27,15 @@ class AppWorker(Worker):
                 # Connections inherited through fork() belong to the parent; never reuse them.
                 db.engine.dispose(close=False)
             try:
-                return super().perform_job(job, queue, execution)
+                return super().perform_job(job, queue, execution)  # type: ignore[misc]
             finally:
                 db.session.remove()
+
+
+class AppWorker(_AppContextMixin, Worker):
+    """Each job runs in a forked work horse: a crashing or leaking job cannot harm the worker."""
+
+
+class SimpleAppWorker(_AppContextMixin, SimpleWorker):
+    """Jobs run in the worker process itself: no fork per job, so the database pool and the SMTP
+    connection are reused from one job to the next. Job timeouts still apply (SIGALRM)."""

@@ -1,0 +1,306 @@
+"""Pages of the notifications: follow forms, feedback after a fix, Atom feeds, development mail, and the
+admins' view of e-mail that could not be sent."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from cityreport.errors import AppError, NotFound, ValidationError
+from cityreport.extensions import db, limiter
+from cityreport.i18n import current_language
+from cityreport.notifications import services
+from cityreport.notifications.mail import mail_directory
+from cityreport.notifications.messages import status_label
+
+bp = Blueprint("notifications", __name__)
+
+FEED_SIZE = 50
+
+
+def _public_report(report_id: int):
+    from cityreport.reports.models import Report
+
+    report = db.session.get(Report, report_id)
+    if report is None or report.hidden or report.status == "invalid":
+        raise NotFound()
+    return report
+
+
+# ---- follow ------------------------------------------------------------------------------------------
+
+@bp.post("/reports/<int:report_id>/follow")
+@limiter.limit("20 per hour")
+def follow_report(report_id: int):
+    report = _public_report(report_id)
+    try:
+        services.follow_report(report, request.form.get("email"), current_language())
+    except ValidationError as exc:
+        db.session.rollback()
+        return render_template("notifications/follow_report.html", report=report, errors=exc.fields,
+                               email=request.form.get("email", "")), 422
+    db.session.commit()
+    return render_template("notifications/check_inbox.html", back_url=f"/reports/{report.id}")
+
+
+@bp.route("/follow/area", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def follow_area():
+    from cityreport.departments.models import Category
+    from cityreport.routing.models import ServiceArea
+
+    categories = list(db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.code)))
+    areas = list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
+    values = request.form if request.method == "POST" else request.args
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            lat, lon, radius, area_id, category_id = _area_form(values)
+            services.follow_area(values.get("email"), current_language(), lat=lat, lon=lon, radius_m=radius,
+                                 service_area_id=area_id, category_id=category_id)
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.fields
+        else:
+            db.session.commit()
+            return render_template("notifications/check_inbox.html", back_url=url_for("core.index"))
+    return render_template("notifications/follow_area.html", categories=categories, areas=areas, values=values,
+                           errors=errors, lang=current_language()), 422 if errors else 200
+
+
+def _number(values, name: str, kind: type, errors: dict[str, str], message: str):
+    raw = (values.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        errors[name] = message
+        return None
+
+
+def _area_form(values) -> tuple[float | None, float | None, int | None, int | None, int | None]:
+    errors: dict[str, str] = {}
+    lat = _number(values, "lat", float, errors, _("the latitude must be a number"))
+    lon = _number(values, "lon", float, errors, _("the longitude must be a number"))
+    radius = _number(values, "radius", int, errors, _("the radius must be a whole number of metres"))
+    area_id = _number(values, "area", int, errors, _("choose one of the listed areas"))
+    category_id = _number(values, "category", int, errors, _("choose one of the listed categories"))
+    if errors:
+        raise ValidationError(fields=errors)
+    return lat, lon, radius, area_id, category_id
+
+
+# ---- feedback after a fix ------------------------------------------------------------------------
+
+@bp.route("/feedback/<token>", methods=["GET", "POST"])
+def feedback(token: str):
+    from cityreport.reports.models import Report
+
+    record = services.feedback_for_token(token)
+    report = db.session.get(Report, record.report_id)
+    try:
+        services.check_usable(record)
+    except AppError as exc:
+        return render_template("notifications/feedback_done.html", message=exc.message, report=report), exc.status
+    errors: dict[str, str] = {}
+    values = request.form if request.method == "POST" else request.args
+    if request.method == "POST":
+        try:
+            services.answer_feedback(token, values.get("answer"), values.get("rating"), values.get("comment"))
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.fields
+        except AppError as exc:
+            db.session.rollback()
+            return render_template("notifications/feedback_done.html", message=exc.message,
+                                   report=report), exc.status
+        else:
+            db.session.commit()
+            message = (_("Thank you. We have reopened the report and told the department.")
+                       if values.get("answer") == "not_fixed" else _("Thank you for your answer."))
+            return render_template("notifications/feedback_done.html", message=message, report=report)
+    return render_template("notifications/feedback.html", report=report, values=values, errors=errors,
+                           category=report.category.name(current_language())), 422 if errors else 200
+
+
+# ---- Atom feeds ----------------------------------------------------------------------------------
+
+def _atom(title: str, entries: list[dict], self_url: str, alternate: str) -> Response:
+    updated = max((entry["updated"] for entry in entries), default=datetime(2000, 1, 1, tzinfo=UTC))
+    body = render_template("notifications/feed.xml", title=title, entries=entries, self_url=self_url,
+                           alternate=alternate, updated=updated, feed_id=self_url)
+    return Response(body, mimetype="application/atom+xml")
+
+
+def _report_entries(query) -> list[dict]:
+    from cityreport.reports.models import Report
+
+    lang = current_language()
+    reports = db.session.scalars(query.where(Report.hidden.is_(False), Report.status != "invalid")
+                                 .order_by(Report.created_at.desc(), Report.id.desc()).limit(FEED_SIZE))
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return [{"id": f"{base}/reports/{r.id}", "title": _("#%(id)s %(category)s: %(status)s", id=r.id,
+                                                           category=r.category.name(lang),
+                                                           status=status_label(r.status)),
+             "updated": r.updated_at or r.created_at, "published": r.created_at, "link": f"{base}/reports/{r.id}",
+             "summary": (r.address + " — " if r.address else "") + r.description} for r in reports]
+
+
+@bp.get("/feeds/reports/<int:report_id>.atom")
+def report_feed(report_id: int):
+    from cityreport.reports.models import ReportEvent
+    from cityreport.reports.services import PUBLIC_EVENT_KINDS
+
+    report = _public_report(report_id)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    events = db.session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id,
+                                                          ReportEvent.kind.in_(PUBLIC_EVENT_KINDS))
+                                .order_by(ReportEvent.at.desc(), ReportEvent.id.desc()).limit(FEED_SIZE))
+    entries = []
+    for event in events:
+        if event.kind == "note":
+            title = _("Update")
+        elif event.kind == "created":
+            title = _("Report received")
+        else:
+            title = _("Status: %(status)s", status=status_label(event.to_status))
+        entries.append({"id": f"{base}/reports/{report.id}#event-{event.id}", "title": title, "updated": event.at,
+                        "published": event.at, "link": f"{base}/reports/{report.id}",
+                        "summary": event.public_text or title})
+    title = _("Report #%(id)s: %(category)s", id=report.id, category=report.category.name(current_language()))
+    return _atom(title, entries, request.url, f"{base}/reports/{report.id}")
+
+
+@bp.get("/feeds/categories/<code>.atom")
+def category_feed(code: str):
+    from cityreport.departments.models import Category
+    from cityreport.reports.models import Report
+
+    category = db.session.scalars(select(Category).where(Category.code == code)).first()
+    if category is None:
+        raise NotFound()
+    entries = _report_entries(select(Report).where(Report.category_id == category.id))
+    return _atom(_("New reports: %(category)s", category=category.name(current_language())), entries,
+                 request.url, current_app.config["PUBLIC_BASE_URL"])
+
+
+def _category_filter(query):
+    from cityreport.departments.models import Category
+    from cityreport.reports.models import Report
+
+    code = request.args.get("category")
+    if not code:
+        return query
+    category = db.session.scalars(select(Category).where(Category.code == code)).first()
+    if category is None:
+        raise ValidationError(fields={"category": _("unknown category")})
+    return query.where(Report.category_id == category.id)
+
+
+@bp.get("/feeds/area.atom")
+def area_feed():
+    from cityreport.geo import point_element
+    from cityreport.notifications import rules
+    from cityreport.reports.models import Report
+
+    errors: dict[str, str] = {}
+    lat = _number(request.args, "lat", float, errors, _("the latitude must be a number"))
+    lon = _number(request.args, "lon", float, errors, _("the longitude must be a number"))
+    radius = _number(request.args, "radius", int, errors, _("the radius must be a whole number of metres")) or 500
+    if lat is None or lon is None:
+        errors.setdefault("lat", _("give lat and lon"))
+    elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        errors["lat"] = _("the coordinates are not valid")
+    if not rules.RADIUS_MIN_M <= radius <= rules.RADIUS_MAX_M:
+        errors["radius"] = _("the radius must be between %(min)s and %(max)s metres",
+                             min=rules.RADIUS_MIN_M, max=rules.RADIUS_MAX_M)
+    if errors:
+        raise ValidationError(fields=errors)
+    center = point_element(lat, lon)  # type: ignore[arg-type]
+    query = select(Report).where(func.ST_DWithin(func.Geography(Report.location), func.Geography(center), radius))
+    entries = _report_entries(_category_filter(query))
+    return _atom(_("New reports within %(radius)s m", radius=radius), entries, request.url,
+                 current_app.config["PUBLIC_BASE_URL"])
+
+
+@bp.get("/feeds/service-areas/<int:area_id>.atom")
+def service_area_feed(area_id: int):
+    from cityreport.reports.models import Report
+    from cityreport.routing.models import ServiceArea
+
+    area = db.session.get(ServiceArea, area_id)
+    if area is None:
+        raise NotFound()
+    query = select(Report).where(select(ServiceArea.id).where(
+        ServiceArea.id == area.id, func.ST_Covers(ServiceArea.geom, Report.location)).exists())
+    entries = _report_entries(_category_filter(query))
+    return _atom(_("New reports in %(name)s", name=area.name), entries, request.url,
+                 current_app.config["PUBLIC_BASE_URL"])
+
+
+# ---- development mail --------------------------------------------------------------------------
+
+def _development_only() -> None:
+    if current_app.config["ENV_NAME"] != "development":
+        abort(404)
+
+
+@bp.get("/dev/mail")
+def dev_mail():
+    _development_only()
+    directory = mail_directory()
+    files = sorted(directory.glob("*.eml"), reverse=True)[:200] if directory.is_dir() else []
+    messages = []
+    for path in files:
+        with path.open("rb") as handle:
+            parsed = email.message_from_binary_file(handle, policy=email.policy.default)
+        messages.append({"name": path.name, "to": parsed["To"], "subject": parsed["Subject"], "date": parsed["Date"]})
+    return render_template("notifications/dev_mail.html", messages=messages, directory=str(directory))
+
+
+@bp.get("/dev/mail/<name>")
+def dev_mail_message(name: str):
+    _development_only()
+    directory = mail_directory()
+    path = directory / name
+    if "/" in name or not name.endswith(".eml") or not path.is_file():
+        abort(404)
+    if request.args.get("raw"):
+        return Response(path.read_bytes(), mimetype="message/rfc822")
+    with path.open("rb") as handle:
+        parsed = email.message_from_binary_file(handle, policy=email.policy.default)
+    text_part = parsed.get_body(preferencelist=("plain",))
+    html_part = parsed.get_body(preferencelist=("html",))
+    return render_template("notifications/dev_mail_message.html", name=name, message=parsed,
+                           text=text_part.get_content() if text_part else "",
+                           html=html_part.get_content() if html_part else "")
+
+
+# ---- admins: e-mail that could not be sent -------------------------------------------------------
+
+def _city_admin(view):
+    from cityreport.staff.access import require_role
+
+    return require_role("city_admin")(view)
+
+
+@bp.get("/staff/admin/outbox")
+@_city_admin
+def admin_outbox():
+    return render_template("notifications/admin_outbox.html", rows=services.failed_rows(),
+                           counts=services.outbox_counts())
+
+
+@bp.post("/staff/admin/outbox/<int:outbox_id>/retry")
+@_city_admin
+def admin_outbox_retry(outbox_id: int):
+    services.retry_failed(outbox_id)
+    db.session.commit()
+    flash(_("Message %(id)s will be sent again.", id=outbox_id), "success")
+    return redirect(url_for("notifications.admin_outbox"))
