@@ -39,7 +39,6 @@ def _page(template: str, status_code: int = 200, **context: Any):
 
 
 def _refused(exc: ValidationError) -> dict[str, Any]:
-    db.session.rollback()
     return {"error": exc.message, "fields": exc.fields, "form": request.form.to_dict()}
 
 

@@ -145,12 +145,11 @@ def bulk():
     form = {"status": to_status, "public_note": request.form.get("public_note", ""),
             "internal_note": request.form.get("internal_note", ""), "selected": request.form.getlist("report")}
     try:
-        items = _bulk_items(request.form.getlist("report"))
-        events = services.bulk_change(current_staff(), items, to_status,
-                                      public_text=schemas.form_text(request.form, "public_note"),
-                                      internal_text=schemas.form_text(request.form, "internal_note"))
+        with db.session.begin_nested():  # all or nothing: a refused report undoes the ones before it
+            events = services.bulk_change(current_staff(), _bulk_items(request.form.getlist("report")), to_status,
+                                          public_text=schemas.form_text(request.form, "public_note"),
+                                          internal_text=schemas.form_text(request.form, "internal_note"))
     except (ValidationError, Conflict) as exc:
-        db.session.rollback()
         return _render_queue(wanted, status_code=exc.status, error=exc.message, fields=exc.fields, form=form)
     db.session.commit()
     flash(_("%(n)s reports changed to “%(status)s”.", n=len(events), status=status_label(to_status)))
@@ -227,9 +226,9 @@ def _act(report_id: int, action: str, do) -> Any:
     report = report_for(user, report_id, action)
     version = schemas.form_int(request.form, "version")
     try:
-        message = do(report, user, version)
+        with db.session.begin_nested():  # a refused action leaves no half-change behind
+            message = do(report, user, version)
     except (ValidationError, Conflict) as exc:
-        db.session.rollback()
         report = report_for(user, report_id, "view_report")
         error = exc.message
         if isinstance(exc, Conflict):
