@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "cityreport.media.views",
     "cityreport.open311.views",
     "cityreport.open311.admin_views",
+    "cityreport.opendata.views",
     "cityreport.staff.views",
     "cityreport.staff.admin",
     "cityreport.indicators.views",

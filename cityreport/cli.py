@@ -96,6 +96,10 @@ from cityreport.open311.cli import api_keys_group  # noqa: E402
 
 COMMANDS.append(api_keys_group)
 
+from cityreport.opendata.cli import opendata_group  # noqa: E402
+
+COMMANDS.append(opendata_group)
+
 from cityreport.indicators.cli import indicators_group  # noqa: E402
 from cityreport.reports.importer import import_reports_command  # noqa: E402
 

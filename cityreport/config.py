@@ -54,6 +54,8 @@ SETTINGS: tuple[Setting, ...] = (
                                       "unset shows the map without tiles."),
     Setting("RATELIMIT_ENABLED", True, kind="bool", doc="Per-IP limits on report creation and sign-in."),
     Setting("RETENTION_MONTHS", 24, kind="int", doc="Reporter contact details are erased this long after closing."),
+    Setting("OPENDATA_LICENSE", "OGL-ROU-1.0", doc="Licence of the open data: `OGL-ROU-1.0`, `CC-BY-4.0`, "
+                                                  "`CC0-1.0`, `ODC-BY-1.0`, or a licence URL."),
 )
 
 
@@ -129,6 +131,12 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | No
         raise ConfigError(f"DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
     if values["RETENTION_MONTHS"] < 1:
         raise ConfigError("RETENTION_MONTHS must be at least 1")
+    from cityreport.opendata.rules import licence
+
+    try:
+        licence(values["OPENDATA_LICENSE"])
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
     values["MEDIA_ROOT"] = str(Path(values["MEDIA_ROOT"]).resolve())
     flask: dict[str, Any] = {

@@ -1,0 +1,277 @@
+"""Open-data exports, streamed straight from PostgreSQL in constant memory.
+
+The CSV is PostgreSQL's own ``COPY ... TO STDOUT (FORMAT csv)``; the GeoJSON features are built by
+``json_build_object`` and read through a server-side cursor. Python only forwards bytes, so a
+million rows cost what the database spends on them and a few buffers of memory.
+
+Only visible reports are exported (not hidden, not ``invalid``), and only public columns: never a
+reporter's name, e-mail or phone, never internal notes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, url_for
+from psycopg import sql
+from sqlalchemy import select
+
+from cityreport.departments.models import Category, Department
+from cityreport.extensions import db
+from cityreport.indicators.models import IndicatorSnapshot
+from cityreport.indicators.rules import METRIC_KEYS
+from cityreport.opendata.rules import COLUMN_NAMES, INDICATOR_LEAD_COLUMNS, SCHEMA_VERSION, Period, etag
+
+CHUNK = 64 * 1024
+FETCH = 2000
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+# One query for both formats; the photo is the first by position, the order is the index's.
+_REPORTS_SQL = """
+SELECT r.id, c.code AS category_code, c.name_ro AS category_name_ro, c.name_en AS category_name_en,
+       d.slug AS department, d.name_ro AS department_name_ro, d.name_en AS department_name_en, r.status,
+       to_char(r.created_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM') AS created_at,
+       to_char(r.acknowledged_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM') AS acknowledged_at,
+       to_char(r.closed_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM') AS closed_at,
+       round(ST_Y(r.location)::numeric, 6) AS latitude, round(ST_X(r.location)::numeric, 6) AS longitude,
+       r.description,
+       {photo_prefix} || (SELECT p.storage_key FROM photos p WHERE p.report_id = r.id
+                          ORDER BY p.position, p.id LIMIT 1) AS photo_url
+FROM reports r
+JOIN categories c ON c.id = r.category_id
+JOIN departments d ON d.id = r.department_id
+WHERE r.hidden = false AND r.status <> 'invalid' {period}
+ORDER BY r.created_at, r.id
+"""
+
+_GEOJSON_SQL = """
+SELECT json_build_object(
+  'type', 'Feature', 'id', e.id,
+  'geometry', json_build_object('type', 'Point', 'coordinates', json_build_array(e.longitude, e.latitude)),
+  'properties', json_build_object({properties}))::text
+FROM ({reports}) e
+"""
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What HTTP caching needs to know of an export: a strong ETag and the last change."""
+
+    etag: str
+    last_modified: datetime
+    rows: int
+
+
+def photo_prefix() -> str:
+    """The absolute URL of a photo, less its storage key (PUBLIC_BASE_URL + the media route)."""
+    marker = "00/00/" + "0" * 64 + "-display.jpg"
+    path = url_for("media.serve", key=marker)
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path[: -len(marker)]
+
+
+def _period_sql(period: Period) -> sql.Composable:
+    parts: list[sql.Composable] = []
+    if period.start is not None:
+        parts.append(sql.SQL(" AND r.created_at >= {}").format(sql.Literal(period.start)))
+    if period.end is not None:
+        parts.append(sql.SQL(" AND r.created_at < {}").format(sql.Literal(period.end)))
+    return sql.Composed(parts)
+
+
+def _reports_query(period: Period) -> sql.Composed:
+    return sql.SQL(_REPORTS_SQL).format(photo_prefix=sql.Literal(photo_prefix()), period=_period_sql(period))
+
+
+def _geojson_query(period: Period) -> sql.Composed:
+    properties = sql.SQL(", ").join(
+        sql.SQL("{}, e.{}").format(sql.Literal(name), sql.Identifier(name)) for name in COLUMN_NAMES)
+    return sql.SQL(_GEOJSON_SQL).format(properties=properties, reports=_reports_query(period))
+
+
+def _raw_connection():
+    """The request's (or command's) own psycopg connection, inside its transaction.
+
+    Streaming on the session's connection keeps one transaction for the whole export (a consistent
+    snapshot) and lets the time-zone setting below stay local to it.
+    """
+    connection = db.session.connection().connection.driver_connection
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", (current_app.config["CITY_TIMEZONE"],))
+    return connection
+
+
+def _rebuffer(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer += chunk
+        if len(buffer) >= CHUNK:
+            yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)
+
+
+def reports_csv(period: Period) -> Iterator[bytes]:
+    """RFC 4180 CSV, UTF-8, with a header row; empty cells for absent values."""
+    connection = _raw_connection()
+    statement = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')").format(
+        _reports_query(period))
+
+    def chunks() -> Iterator[bytes]:
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for block in copy:
+                yield bytes(block)
+
+    return _rebuffer(chunks())
+
+
+def reports_geojson(period: Period) -> Iterator[bytes]:
+    """A GeoJSON FeatureCollection (RFC 7946) whose properties are the CSV's columns."""
+    connection = _raw_connection()
+    query = _geojson_query(period)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"type": "FeatureCollection", "features": [\n'
+        first = True
+        with connection.cursor(name="opendata_geojson") as cursor:
+            cursor.itersize = FETCH
+            cursor.execute(query)
+            for (feature,) in cursor:
+                yield (feature if first else ",\n" + feature).encode("utf-8")
+                first = False
+        yield b"\n]}\n"
+
+    return _rebuffer(chunks())
+
+
+def reports_stamp(period: Period, fmt: str) -> Stamp:
+    connection = _raw_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL(
+            "SELECT count(*), max(r.updated_at), coalesce(sum(r.version), 0), coalesce(max(r.id), 0) "
+            "FROM reports r WHERE r.hidden = false AND r.status <> 'invalid' {}").format(_period_sql(period)))
+        rows, updated, versions, top = cursor.fetchone()
+        cursor.execute("SELECT count(*), coalesce(max(id), 0) FROM photos")
+        photos = cursor.fetchone()
+        cursor.execute("SELECT md5(coalesce(string_agg(concat_ws('|', id, code, name_ro, name_en), ',' ORDER BY id), "
+                       "'')) FROM categories")
+        categories = cursor.fetchone()[0]
+        cursor.execute("SELECT md5(coalesce(string_agg(concat_ws('|', id, slug, name_ro, name_en), ',' ORDER BY id), "
+                       "'')) FROM departments")
+        departments = cursor.fetchone()[0]
+    tag = etag(["reports", fmt, SCHEMA_VERSION, period.label, rows, updated, versions, top, photos, categories,
+                departments, photo_prefix(), current_app.config["CITY_TIMEZONE"]])
+    return Stamp(tag, (updated or EPOCH).astimezone(UTC), rows)
+
+
+# ---- indicators ----------------------------------------------------------------------------------
+
+INDICATOR_COLUMNS = INDICATOR_LEAD_COLUMNS + METRIC_KEYS
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{round(value, 2):g}" if abs(value) < 1e15 else repr(value)
+    return value
+
+
+def indicators_rows() -> Iterator[list[Any]]:
+    """Every stored monthly snapshot, one row per month × scope: city first, then departments, categories."""
+    zone_name = current_app.config["CITY_TIMEZONE"]
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(zone_name)
+    departments = {d.id: d for d in db.session.scalars(select(Department))}
+    categories = {c.id: c for c in db.session.scalars(select(Category))}
+    city_name = _city_name()
+    scope_order = {"city": 0, "department": 1, "category": 2}
+    snapshots = db.session.scalars(
+        select(IndicatorSnapshot).order_by(IndicatorSnapshot.month, IndicatorSnapshot.scope,
+                                           IndicatorSnapshot.scope_id).execution_options(yield_per=500))
+    month_rows: list[IndicatorSnapshot] = []
+    current = None
+    for snapshot in snapshots:
+        if current is not None and snapshot.month != current:
+            yield from _month_rows(month_rows, scope_order, departments, categories, city_name, zone)
+            month_rows = []
+        current = snapshot.month
+        month_rows.append(snapshot)
+    yield from _month_rows(month_rows, scope_order, departments, categories, city_name, zone)
+
+
+def _month_rows(snapshots, scope_order, departments, categories, city_name, zone) -> Iterator[list[Any]]:
+    for snapshot in sorted(snapshots, key=lambda s: (scope_order.get(s.scope, 9), s.scope_id)):
+        if snapshot.scope == "department":
+            owner = departments.get(snapshot.scope_id)
+            code = owner.slug if owner else ""
+        elif snapshot.scope == "category":
+            owner = categories.get(snapshot.scope_id)
+            code = owner.code if owner else ""
+        else:
+            owner, code = None, "city"
+        name_ro = owner.name_ro if owner else city_name
+        name_en = owner.name_en if owner else city_name
+        lead = [snapshot.month.strftime("%Y-%m"), snapshot.scope, snapshot.scope_id, code, name_ro, name_en,
+                snapshot.definition_version, snapshot.computed_at.astimezone(zone).isoformat(timespec="seconds")]
+        yield lead + [_cell(snapshot.metrics.get(key)) for key in METRIC_KEYS]
+
+
+def indicators_csv() -> Iterator[bytes]:
+    def chunks() -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(INDICATOR_COLUMNS)
+        for row in indicators_rows():
+            writer.writerow(row)
+            if buffer.tell() > CHUNK:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode("utf-8")
+
+    return chunks()
+
+
+def indicators_stamp() -> Stamp:
+    connection = _raw_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), max(computed_at), md5(coalesce(string_agg(concat_ws('|', id, computed_at), ',' "
+                       "ORDER BY id), '')) FROM indicator_snapshots")
+        rows, computed, digest = cursor.fetchone()
+        cursor.execute("SELECT md5(coalesce(string_agg(concat_ws('|', id, code, name_ro, name_en), ',' ORDER BY id), "
+                       "'')) FROM categories")
+        categories = cursor.fetchone()[0]
+        cursor.execute("SELECT md5(coalesce(string_agg(concat_ws('|', id, slug, name_ro, name_en), ',' ORDER BY id), "
+                       "'')) FROM departments")
+        departments = cursor.fetchone()[0]
+    tag = etag(["indicators", SCHEMA_VERSION, rows, computed, digest, categories, departments, _city_name(),
+                current_app.config["CITY_TIMEZONE"]])
+    return Stamp(tag, (computed or EPOCH).astimezone(UTC), rows)
+
+
+def _city_name() -> str:
+    from cityreport.routing.models import Jurisdiction
+
+    return db.session.scalar(select(Jurisdiction.name).order_by(Jurisdiction.id).limit(1)) or "CityReport"
+
+
+def city_name() -> str:
+    return _city_name()
+
+
+def months_available() -> list[str]:
+    """Months (YYYY-MM, city time) that have at least one visible report, newest first."""
+    connection = _raw_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT to_char(date_trunc('month', created_at), 'YYYY-MM') AS m FROM reports "
+                       "WHERE hidden = false AND status <> 'invalid' ORDER BY m DESC")
+        return [row[0] for row in cursor.fetchall()]
