@@ -79,7 +79,7 @@ def too_many_bytes(size: int, max_bytes: int) -> bool:
 
 
 def too_many_pixels(width: int, height: int, max_pixels: int) -> bool:
-    return width <= 0 or height <= 0 or width * height > max_pixels
+    return width * height > max_pixels
 
 
 def megabytes(limit_bytes: int) -> str:
