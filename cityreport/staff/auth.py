@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 
 from cityreport.departments.models import StaffUser
 from cityreport.extensions import db, login
@@ -28,3 +28,10 @@ def init_app(app: Flask) -> None:
     # "strong" would drop the session whenever a phone changes networks; the session version
     # (bumped on sign-out and password change) is what ends sessions.
     login.session_protection = "basic"
+
+    @app.before_request
+    def _forget_cached_user() -> None:
+        # Flask-Login caches the user on `g`, which lives as long as the app context. A request
+        # normally gets a fresh one, but one that reuses an outer context (tests, scripts) must
+        # still read the user from its own cookie.
+        g.pop("_login_user", None)

@@ -130,7 +130,7 @@ def test_history_names_who_did_what(signed_in, report):
 
 # ---- two clerks ----------------------------------------------------------------------------------
 
-def test_second_clerk_with_a_stale_form_gets_changed_meanwhile(app, report, make_staff, signed_in):
+def test_second_clerk_with_a_stale_form_gets_changed_meanwhile(app, report, make_staff, signed_in, clerk):
     other = app.test_client()
     sign_in(other, make_staff(department=report.department))
     stale_version = report.version
@@ -145,7 +145,7 @@ def test_second_clerk_with_a_stale_form_gets_changed_meanwhile(app, report, make
     assert "A doua notă." in body  # the second clerk's text is kept for them
     db.session.refresh(report)
     assert report.status == "in_progress"
-    assert [e.public_text for e in _events(report, "status")] == ["Prima."]
+    assert [(e.public_text, e.staff_id) for e in _events(report, "status")] == [("Prima.", clerk.id)]
 
 
 @pytest.mark.parametrize("action", ["reassign", "duplicate"])
