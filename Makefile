@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint services system-packages test-packages venv db demo worker web bench clean
+.PHONY: run test lint services system-packages test-packages venv db demo worker web bench clean translations
 
 run: services system-packages venv db
 	@$(BIN)/cityreport demo --if-empty
@@ -71,6 +71,10 @@ worker: db
 
 bench: services system-packages venv
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Extract every message, merge it into the ro and en catalogues, and compile the .mo files (committed).
+translations: venv
+	$(BIN)/python -m cityreport.i18n_tools
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

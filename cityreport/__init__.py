@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "cityreport.staff.views",
     "cityreport.staff.admin",
     "cityreport.indicators.views",
+    "cityreport.pwa",
 )
 
 
