@@ -94,7 +94,7 @@ def worker_env(smtp_port: int) -> dict[str, str]:
     return env
 
 
-def throughput(server: SmtpServer, n: int, fork: bool) -> tuple[float, float]:
+def throughput(server: SmtpServer, n: int, fork: bool) -> tuple[float, float, float]:
     cmd = [sys.executable, "-m", "worker", "--burst", "--no-scheduler"] + (["--fork"] if fork else [])
     started = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=worker_env(server.port), capture_output=True, text=True)
@@ -105,7 +105,9 @@ def throughput(server: SmtpServer, n: int, fork: bool) -> tuple[float, float]:
     got = len(server.inbox.messages)
     if got != n:
         raise SystemExit(f"expected {n} mails, got {got}")
-    return n / elapsed, elapsed
+    arrivals = server.inbox.arrivals
+    steady = (n - 1) / (arrivals[-1] - arrivals[0])  # first to last arrival: start-up excluded
+    return steady, n / elapsed, elapsed
 
 
 def baseline(server: SmtpServer, n: int) -> float:
@@ -166,17 +168,18 @@ def main() -> None:
     try:
         app = setup_app(server.port)
         report_ids = seed(app, args.mails)
-        rate, elapsed = throughput(server, args.mails, args.fork)
+        rate, overall, elapsed = throughput(server, args.mails, args.fork)
         base = baseline(server, args.mails)
         server.inbox.messages.clear()
+        server.inbox.arrivals.clear()
         samples = latency(app, server, report_ids, args.changes, args.fork)
     finally:
         server.stop()
         redis.flushdb()
     mode = "forked work horse per job" if args.fork else "jobs in the worker process"
     print(f"worker mode: {mode}")
-    print(f"throughput: {args.mails} mails in {elapsed:.2f} s (incl. worker start-up) = {rate:.1f} mails/s "
-          f"(goal >= 50)")
+    print(f"throughput: {rate:.1f} mails/s, first to last arrival (goal >= 50); "
+          f"{overall:.1f} mails/s over {elapsed:.2f} s including the worker's start-up")
     print(f"baseline:   raw smtplib over one connection to the same server = {base:.1f} mails/s")
     print(f"ratio:      worker / raw SMTP = {rate / base:.2f}")
     print(f"latency commit -> inbox, idle worker, n={len(samples)}: p50 {statistics.median(samples) * 1000:.0f} ms, "

@@ -91,14 +91,14 @@ def _send(outbox_id: int) -> str:
 
 def _fan_out(row, now) -> str:
     """Make the event's e-mail rows, commit, then send them from this job: one hop from commit to inbox."""
-    children = services.fan_out_report_event(row.payload)
+    fan_out = services.fan_out_report_event(row.payload)
     row.sent_at, row.attempts = now, row.attempts + 1
     with messages.render_context():
         # Rendered before the commit, while the report and subscriptions are loaded in this session.
-        rendered = [(child_id, messages.compose(child_id, payload)) for child_id, payload in children]
+        rendered = [(child_id, messages.compose(child_id, payload)) for child_id, payload in fan_out.rows]
     db.session.commit()
     sent = sum(_deliver(child_id, message) == "sent" for child_id, message in rendered)
-    return f"fanned out {len(children)}, sent {sent}"
+    return f"fanned out {len(fan_out.rows)}, sent {sent}"
 
 
 def _deliver(outbox_id: int, rendered: messages.Rendered) -> str:

@@ -4,6 +4,7 @@ digests and retention. Functions flush and never commit: the request or the job 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -167,7 +168,15 @@ def reporter_subscription(report) -> Subscription | None:
     return sub
 
 
-def fan_out_report_event(payload: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+@dataclass
+class FanOut:
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    # Strong references: the session's identity map is weak, and rendering the rows right after
+    # would otherwise load the report and the subscriptions again.
+    loaded: list[Any] = field(default_factory=list)
+
+
+def fan_out_report_event(payload: dict[str, Any]) -> FanOut:
     """Turn one report event into one outbox e-mail per recipient; returns the rows made.
 
     The rows are not enqueued: the job that fans out sends them itself right after its commit.
@@ -177,11 +186,13 @@ def fan_out_report_event(payload: dict[str, Any]) -> list[tuple[int, dict[str, A
 
     found = db.session.execute(select(Report, ReportEvent).join(ReportEvent, ReportEvent.report_id == Report.id)
                                .where(Report.id == payload["report_id"], ReportEvent.id == payload["event_id"])).first()
+    result = FanOut()
     if found is None:
-        return []
+        return result
     report, event = found
     kind = payload["event_kind"]
-    made: list[tuple[int, dict[str, Any]]] = []
+    made = result.rows
+    result.loaded += [report, event]
 
     def email(template: str, key: str, **context: Any) -> None:
         outbox_id = add_email(template, key, enqueue=False, **context)
@@ -189,6 +200,7 @@ def fan_out_report_event(payload: dict[str, Any]) -> list[tuple[int, dict[str, A
             made.append((outbox_id, {"template": template, **context}))
 
     reporter = reporter_subscription(report)
+    result.loaded.append(reporter)
     if (reporter is not None and reporter.active and report.reporter_email
             and rules.tells_reporter(kind, event.actor)):
         context: dict[str, Any] = {"subscription_id": reporter.id, "report_id": report.id, "event_id": event.id}
@@ -201,13 +213,14 @@ def fan_out_report_event(payload: dict[str, Any]) -> list[tuple[int, dict[str, A
             Subscription.report_id == report.id, Subscription.role == "follower",
             Subscription.confirmed_at.is_not(None), Subscription.unsubscribed_at.is_(None)))
         for sub in followers:
+            result.loaded.append(sub)
             email("report_update", f"email:{event.id}:sub:{sub.id}", subscription_id=sub.id, report_id=report.id,
                   event_id=event.id)
     department = db.session.get(Department, report.department_id)
     if department is not None and rules.tells_department_now(kind, department.notify_mode, bool(department.email)):
         email("department_new_report", f"email:{event.id}:dept:{department.id}", department_id=department.id,
               report_id=report.id)
-    return made
+    return result
 
 
 # ---- following a report or an area (double opt-in) ----------------------------------------------------

@@ -19,25 +19,41 @@ def free_port() -> int:
 
 
 class Inbox:
-    """Collects accepted messages; `refuse` makes DATA answer 451 (try again later)."""
+    """Collects accepted messages; `refuse` makes DATA answer 451 (try again later).
+
+    `hold` (a threading.Event) keeps DATA from answering until it is set, so a test can act while a
+    client waits for the reply; `accept_held` says whether such a held message counts as delivered.
+    """
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.arrivals: list[float] = []  # time.perf_counter() of each accepted message
         self.refuse = False
         self.refused = 0
-        self.delay = 0.0
+        self.hold: threading.Event | None = None
+        self.accept_held = True
+        self.in_data = threading.Event()
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
+        self.in_data.set()
         if self.refuse:
             self.refused += 1
             return "451 4.3.0 Try again later"
-        if self.delay:
-            time.sleep(self.delay)
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        hold, accept = self.hold, self.accept_held
+        if hold is None or accept:
+            self._store(envelope.content)
+        if hold is not None:
+            hold.wait(60)  # blocks this server's loop on purpose: the client waits for our reply
+            if not accept:
+                return "451 4.3.0 Not accepted"
+        return "250 OK"
+
+    def _store(self, content: bytes) -> None:
+        message = email.message_from_bytes(content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)
-        return "250 OK"
+            self.arrivals.append(time.perf_counter())
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
