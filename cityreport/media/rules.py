@@ -42,7 +42,7 @@ GPS_LONGITUDE_REF = 3
 GPS_LONGITUDE = 4
 
 # A stored key: two fan-out directories from the content hash, then the hash and the variant.
-KEY_PATTERN = re.compile(r"^([0-9a-f]{2})/([0-9a-f]{2})/(\1\2[0-9a-f]{60})-(display|thumb)\.jpg$")
+KEY_PATTERN = re.compile(r"([0-9a-f]{2})/([0-9a-f]{2})/(\1\2[0-9a-f]{60})-(display|thumb)\.jpg")
 CONTENT_TYPES = {".jpg": "image/jpeg"}
 
 
@@ -191,11 +191,11 @@ def storage_key(digest: str, variant: str) -> str:
 
 def is_valid_key(key: str) -> bool:
     """Only keys this pipeline writes; anything else (`..`, absolute paths, other names) is refused."""
-    return bool(KEY_PATTERN.match(key))
+    return KEY_PATTERN.fullmatch(key) is not None
 
 
 def key_digest(key: str) -> str | None:
-    match = KEY_PATTERN.match(key)
+    match = KEY_PATTERN.fullmatch(key)
     return match.group(3) if match else None
 
 
