@@ -465,8 +465,8 @@ def area_digest_report_ids(sub: Subscription, window: rules.Window) -> list[int]
         query = query.where(select(ServiceArea.id).where(ServiceArea.id == sub.service_area_id,
                                                          func.ST_Covers(ServiceArea.geom, Report.location)).exists())
     else:
-        query = query.where(func.ST_DWithin(func.Geography(Report.location), func.Geography(sub.center),
-                                            sub.radius_m))
+        center = select(Subscription.center).where(Subscription.id == sub.id).scalar_subquery()
+        query = query.where(func.ST_DWithin(func.Geography(Report.location), func.Geography(center), sub.radius_m))
     return list(db.session.scalars(query.order_by(Report.id).limit(200)))
 
 

@@ -64,3 +64,25 @@ def city(session):
     session.add(category)
     session.commit()
     return department, category
+
+
+@pytest.fixture()
+def drain(db_session):
+    """Send every owed outbox row in this process, as the worker would, until nothing is left."""
+    from sqlalchemy import select
+
+    from cityreport.extensions import db
+    from cityreport.notifications import jobs
+    from cityreport.notifications.models import Outbox
+
+    def run() -> list[str]:
+        results = []
+        for _ in range(10):
+            ids = db.session.scalars(select(Outbox.id).where(Outbox.sent_at.is_(None), Outbox.failed_at.is_(None))
+                                     .order_by(Outbox.id)).all()
+            if not ids:
+                break
+            results += [jobs.send_outbox(i) for i in ids]
+        return results
+
+    return run
