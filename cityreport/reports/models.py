@@ -76,8 +76,9 @@ class Report(db.Model):
         Index("ix_reports_department_status_created", "department_id", "status", "created_at", "id"),
         Index("ix_reports_created_at", "created_at", "id"),
         Index("ix_reports_category_status", "category_id", "status"),
-        # The nearby-duplicates lookup only ever wants open, visible reports: a much smaller tree.
-        Index("ix_reports_open_location", "location", postgresql_using="gist",
+        # The nearby-duplicates lookup only ever wants open, visible reports of one category: a small
+        # tree whose leaves are already that category's (btree_gist lets category_id sit in a GiST index).
+        Index("ix_reports_open_location", "category_id", "location", postgresql_using="gist",
               postgresql_where=text("status IN ('new', 'acknowledged', 'in_progress') AND NOT hidden")),
     )
 

@@ -240,8 +240,8 @@ def nearby_open_reports(lat: float, lon: float, category_id: int, radius_m: floa
                         exclude_id: int | None = None, limit: int = 10) -> list[tuple[Report, float]]:
     """Open public reports of one category within ``radius_m`` metres, nearest first.
 
-    The geometry box (`&&`) lets the GiST index pick candidates; `ST_DWithin` on geography then
-    measures true metres on the spheroid.
+    The category and the geometry box (`&&`) let the partial GiST index pick candidates;
+    `ST_DWithin` on geography then measures true metres on the spheroid.
     """
     point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
     dy = radius_m / METRES_PER_DEGREE_LAT

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import defer
 
 from cityreport.departments.models import Category, Department
 from cityreport.extensions import db
@@ -18,7 +19,9 @@ SUBDIVIDE_MAX_VERTICES = 64
 
 def jurisdiction_at(lat: float, lon: float) -> Jurisdiction | None:
     point = point_element(lat, lon)
-    stmt = select(Jurisdiction).where(func.ST_Covers(Jurisdiction.boundary, point)).order_by(Jurisdiction.id).limit(1)
+    # The boundary itself is not loaded: a city outline can be megabytes of WKB.
+    stmt = (select(Jurisdiction).options(defer(Jurisdiction.boundary))
+            .where(func.ST_Covers(Jurisdiction.boundary, point)).order_by(Jurisdiction.id).limit(1))
     return db.session.scalars(stmt).first()
 
 

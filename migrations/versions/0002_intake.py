@@ -1,4 +1,4 @@
-"""intake: a partial GiST index for the nearby-duplicates lookup
+"""intake: a partial GiST index on (category_id, location) of open reports for the nearby-duplicates lookup
 
 Revision ID: 0002
 Revises: 0001
@@ -12,9 +12,12 @@ depends_on = None
 
 
 def upgrade():
-    op.execute("CREATE INDEX ix_reports_open_location ON reports USING gist (location) "
+    # btree_gist is a trusted contrib extension: the database owner may create it.
+    op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+    op.execute("CREATE INDEX ix_reports_open_location ON reports USING gist (category_id, location) "
                "WHERE status IN ('new', 'acknowledged', 'in_progress') AND NOT hidden")
 
 
 def downgrade():
+    # The extension stays: dropping it could break objects other migrations or people made with it.
     op.execute("DROP INDEX IF EXISTS ix_reports_open_location")

@@ -217,3 +217,15 @@ def test_form_page_has_everything_a_phone_needs(client, city):
     assert 'id="use-location"' in html and 'name="lat"' in html and 'name="lon"' in html
     assert "never published" in html
     assert "data-map=" in html
+
+
+def test_reports_page_filters_and_survives_bad_filters(client, city, create_report):
+    open_one = create_report(category=city["pothole"], description="Still open pothole")
+    fixed = create_report(category=city["lamp"], description="Lamp now working")
+    change_status(fixed, "fixed")
+    html = client.get("/reports?status=fixed", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'href="/reports/{fixed.id}"' in html and f'href="/reports/{open_one.id}"' not in html
+    html = client.get("/reports?category=pothole").get_data(as_text=True)
+    assert f'href="/reports/{open_one.id}"' in html and f'href="/reports/{fixed.id}"' not in html
+    bad = client.get("/reports?status=lost&since=never&cursor=%00", headers={"Accept-Language": "en"})
+    assert bad.status_code == 200 and "must be one of" in bad.get_data(as_text=True)
