@@ -296,7 +296,7 @@ def follow_area(raw_email: str | None, locale: str, *, lat: float | None = None,
         radius = radius_m or 500
         center = point_element(lat, lon)  # type: ignore[arg-type]
         query = query.where(Subscription.radius_m == radius,
-                            func.ST_Equals(Subscription.center, center))
+                            func.ST_Equals(Subscription.center, func.ST_GeomFromText(center.data, 4326)))
         values = {"center": center, "radius_m": radius}
     sub = db.session.scalars(query).first()
     if sub is None:
@@ -413,7 +413,8 @@ def answer_feedback(token: str, answer: Any, rating: Any = None, comment: Any = 
     check_usable(feedback, now)
     answer, value, text_value = parse_feedback(answer, rating, comment)
     feedback.answer, feedback.rating, feedback.comment, feedback.at = answer, value, text_value, now
-    report = db.session.scalars(select(Report).where(Report.id == feedback.report_id).with_for_update()).one()
+    report = db.session.scalars(select(Report).where(Report.id == feedback.report_id)
+                                .with_for_update(of=Report)).one()
     record_feedback_event(report, answer, at=now, comment=text_value)
     if answer == "not_fixed":
         if is_closed(report.status):

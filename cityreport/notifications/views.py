@@ -222,8 +222,8 @@ def area_feed():
                              min=rules.RADIUS_MIN_M, max=rules.RADIUS_MAX_M)
     if errors:
         raise ValidationError(fields=errors)
-    center = point_element(lat, lon)  # type: ignore[arg-type]
-    query = select(Report).where(func.ST_DWithin(func.Geography(Report.location), func.Geography(center), radius))
+    center = func.Geography(func.ST_GeomFromText(point_element(lat, lon).data, 4326))  # type: ignore[arg-type]
+    query = select(Report).where(func.ST_DWithin(func.Geography(Report.location), center, radius))
     entries = _report_entries(_category_filter(query))
     return _atom(_("New reports within %(radius)s m", radius=radius), entries, request.url,
                  current_app.config["PUBLIC_BASE_URL"])
