@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import current_app, url_for
 from psycopg import sql
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from cityreport.departments.models import Category, Department
 from cityreport.extensions import db
@@ -28,7 +28,6 @@ from cityreport.indicators.rules import METRIC_KEYS
 from cityreport.opendata.rules import COLUMN_NAMES, INDICATOR_LEAD_COLUMNS, SCHEMA_VERSION, Period, etag
 
 CHUNK = 64 * 1024
-FETCH = 2000
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 # One query for both formats; the photo is the first by position, the order is the index's.
@@ -49,12 +48,11 @@ WHERE r.hidden = false AND r.status <> 'invalid' {period}
 ORDER BY r.created_at, r.id
 """
 
-_GEOJSON_SQL = """
-SELECT json_build_object(
+_FEATURE_SQL = """
+json_build_object(
   'type', 'Feature', 'id', e.id,
   'geometry', json_build_object('type', 'Point', 'coordinates', json_build_array(e.longitude, e.latitude)),
   'properties', json_build_object({properties}))::text
-FROM ({reports}) e
 """
 
 
@@ -87,22 +85,25 @@ def _reports_query(period: Period) -> sql.Composed:
     return sql.SQL(_REPORTS_SQL).format(photo_prefix=sql.Literal(photo_prefix()), period=_period_sql(period))
 
 
-def _geojson_query(period: Period) -> sql.Composed:
+def _feature_sql() -> sql.Composed:
     properties = sql.SQL(", ").join(
         sql.SQL("{}, e.{}").format(sql.Literal(name), sql.Identifier(name)) for name in COLUMN_NAMES)
-    return sql.SQL(_GEOJSON_SQL).format(properties=properties, reports=_reports_query(period))
+    return sql.SQL(_FEATURE_SQL).format(properties=properties)
 
 
 def _raw_connection():
-    """The request's (or command's) own psycopg connection, inside its transaction.
+    """The session's psycopg connection, inside its transaction, with the city's time zone set locally.
 
-    Streaming on the session's connection keeps one transaction for the whole export (a consistent
-    snapshot) and lets the time-zone setting below stay local to it.
+    Export generators call this when they start producing rows, not when the view builds them: Flask
+    ends the request (and removes its session) before a streamed body is read, then pushes the
+    context again around the iteration, where ``db.session`` is a fresh session whose connection is
+    released, rolled back, when the body has been sent.
     """
-    connection = db.session.connection().connection.driver_connection
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('TimeZone', %s, true)", (current_app.config["CITY_TIMEZONE"],))
-    return connection
+    # Through SQLAlchemy, so it knows a transaction is open and rolls it back when the session ends;
+    # statements sent only on the driver connection would leave it "in transaction" in the pool.
+    db.session.execute(text("SELECT set_config('TimeZone', :zone, true)"),
+                       {"zone": current_app.config["CITY_TIMEZONE"]})
+    return db.session.connection().connection.driver_connection
 
 
 def _rebuffer(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -118,11 +119,11 @@ def _rebuffer(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 def reports_csv(period: Period) -> Iterator[bytes]:
     """RFC 4180 CSV, UTF-8, with a header row; empty cells for absent values."""
-    connection = _raw_connection()
     statement = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')").format(
         _reports_query(period))
 
     def chunks() -> Iterator[bytes]:
+        connection = _raw_connection()
         with connection.cursor() as cursor, cursor.copy(statement) as copy:
             for block in copy:
                 yield bytes(block)
@@ -131,20 +132,26 @@ def reports_csv(period: Period) -> Iterator[bytes]:
 
 
 def reports_geojson(period: Period) -> Iterator[bytes]:
-    """A GeoJSON FeatureCollection (RFC 7946) whose properties are the CSV's columns."""
-    connection = _raw_connection()
-    query = _geojson_query(period)
+    """A GeoJSON FeatureCollection (RFC 7946) whose properties are the CSV's columns.
+
+    Each feature is a line that PostgreSQL writes through COPY, prefixed with a comma. The CSV format
+    with a delimiter and quote character that JSON text never contains (it escapes every control
+    character) passes the text through byte for byte; only the first feature's comma is dropped here.
+    """
+    statement = sql.SQL("COPY (SELECT ',' || ({}) FROM ({}) e) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', "
+                        "QUOTE E'\\x02', ENCODING 'UTF8')").format(_feature_sql(), _reports_query(period))
 
     def chunks() -> Iterator[bytes]:
         yield b'{"type": "FeatureCollection", "features": [\n'
+        connection = _raw_connection()
         first = True
-        with connection.cursor(name="opendata_geojson") as cursor:
-            cursor.itersize = FETCH
-            cursor.execute(query)
-            for (feature,) in cursor:
-                yield (feature if first else ",\n" + feature).encode("utf-8")
-                first = False
-        yield b"\n]}\n"
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for block in copy:
+                data = bytes(block)
+                if first and data:
+                    data, first = data[1:], False
+                yield data
+        yield b"]}\n"
 
     return _rebuffer(chunks())
 

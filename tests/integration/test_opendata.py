@@ -18,6 +18,8 @@ from cityreport.opendata.rules import COLUMN_NAMES
 from cityreport.reports.services import add_note, change_status
 from tests.conftest import CENTER
 
+# Newlines, tabs, quotes, backslashes, commas and diacritics must come out exactly as they went in.
+TRICKY = 'Bec ars,\n\t"stâlpul 12"\\C:\\cale; ăîșțâ'
 PRIVATE = ("Maria Ionescu", "maria@example.ro", "0744555666", "internal remark")
 
 
@@ -36,7 +38,7 @@ def data(make_jurisdiction, make_department, make_category, create_report, make_
     Image.new("RGB", (30, 20), (1, 2, 3)).save(buffer, "JPEG")
     store_photos(visible.id, [process_upload(buffer.getvalue())])
     # Midnight on 1 November in Bucharest is still 31 October in UTC: it belongs to November.
-    november = create_report(category=pothole, description="Bec", created_at=datetime(2026, 10, 31, 22, 30,
+    november = create_report(category=pothole, description=TRICKY, created_at=datetime(2026, 10, 31, 22, 30,
                                                                                             tzinfo=UTC))
     hidden = create_report(category=pothole, description="Ascunsă", created_at=october)
     hidden.hidden = True
@@ -71,6 +73,7 @@ def test_reports_csv_has_the_documented_columns_and_no_personal_data(client, dat
     assert first["photo_url"].startswith("http://cityreport.test/media/") and first["photo_url"].endswith(
         "-display.jpg")
     assert listed[1]["acknowledged_at"] == "" and listed[1]["photo_url"] == ""
+    assert listed[1]["description"] == TRICKY
     for private in PRIVATE + ("Ascunsă", "Spam"):
         assert private not in text
 
@@ -106,6 +109,7 @@ def test_reports_geojson(client, data):
     assert list(first["properties"]) == list(COLUMN_NAMES)
     assert first["properties"]["created_at"] == "2026-10-15T12:30:00+03:00"
     assert second["properties"]["photo_url"] is None
+    assert second["properties"]["description"] == TRICKY
     for private in PRIVATE + ("Ascunsă", "Spam"):
         assert private not in response.get_data(as_text=True)
     empty = json.loads(client.get("/opendata/reports.geojson?month=2020-01").get_data())
@@ -222,12 +226,11 @@ def test_export_streams_in_chunks_without_loading_rows(app, client, data, monkey
     from cityreport.opendata import services
 
     monkeypatch.setattr(services, "CHUNK", 64)
-    monkeypatch.setattr(services, "FETCH", 1)
     response = client.get("/opendata/reports.geojson")
     assert response.is_streamed
     chunks = list(response.response)
     # Header + first feature, second feature, footer: each row is sent on as soon as it is read.
-    assert len(chunks) == 3 and b"Bec" not in chunks[0] and b"Bec" in chunks[1]
+    assert len(chunks) == 3 and b"Bec ars" not in chunks[0] and b"Bec ars" in chunks[1]
     assert json.loads(b"".join(chunks))["features"]
 
 
@@ -244,3 +247,26 @@ def test_cli_export_writes_the_same_files(runner, client, data, tmp_path):
     assert json.loads((tmp_path / "catalog.json").read_text()) == client.get("/opendata/catalog.json").get_json()
     bad = runner.invoke(args=["opendata", "export", "--month", "October", "--out", str(tmp_path)])
     assert bad.exit_code == 2 and "--month" in bad.output
+
+
+def test_streamed_exports_leave_no_open_transaction_in_the_pool(app, committed):
+    # Flask ends the request before a streamed body is read; the export must take its connection
+    # when it starts streaming, or a connection goes back to the pool inside a transaction.
+    import threading
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}/opendata"
+        for path in ("/reports.csv", "/reports.geojson", "/indicators.csv", "/reports.csv?month=2026-10"):
+            with urllib.request.urlopen(base + path, timeout=30) as response:
+                assert response.status == 200 and response.read()
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+    statuses = [record.dbapi_connection.info.transaction_status.name for record in list(db.engine.pool._pool.queue)]
+    assert statuses and set(statuses) == {"IDLE"}
