@@ -28,7 +28,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Run as a script, Python puts bench/ first on the path, where other benchmarks' module names
+# (bench/queue.py) would shadow the standard library. The project root goes there instead.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from PIL import Image, ImageDraw, ImageFilter, TiffImagePlugin  # noqa: E402
 
@@ -81,21 +83,19 @@ def phone_exif() -> Image.Exif:
     return exif
 
 
-def encode(picture: Image.Image, fmt: str, **options) -> bytes:
+def encode(picture: Image.Image, fmt: str, **options: object) -> bytes:
     buffer = io.BytesIO()
     picture.save(buffer, fmt, exif=phone_exif(), **options)
     return buffer.getvalue()
 
 
-def median_ms(function: Callable[[], object], runs: int) -> float:
-    function()  # warm-up: first-use costs (plugin loading, profile creation) are not per photo
-    times = []
-    for _ in range(runs):
-        gc.collect()
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+def timed(function: Callable[[], object]) -> tuple[float, float]:
+    """(wall, CPU) milliseconds of one call. CPU time (all threads of this process: libheif decodes
+    with several) is the part of the cost that other load on a shared machine inflates least."""
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    function()
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
 
 
 def full_decode(data: bytes) -> Callable[[], object]:
@@ -106,31 +106,34 @@ def full_decode(data: bytes) -> Callable[[], object]:
     return run
 
 
-def pipeline(data: bytes) -> Callable[[], object]:
-    return lambda: services.process_upload(data)
-
-
-def measure(label: str, data: bytes, runs: int) -> float:
-    # Interleave the two measurements so drift in machine load affects both alike.
-    pipeline_ms: list[float] = []
-    decode_ms: list[float] = []
-    for _ in range(3):
-        decode_ms.append(median_ms(full_decode(data), runs))
-        pipeline_ms.append(median_ms(pipeline(data), runs))
+def measure(label: str, data: bytes, runs: int) -> tuple[float, float]:
+    """Median times of the baseline and the pipeline, measured in alternating pairs so that drift
+    in machine load touches both alike; returns the (wall, CPU) ratios of the medians."""
+    baseline, pipeline = full_decode(data), lambda: services.process_upload(data)
+    baseline(), pipeline()  # warm-up: first-use costs (plugin loading, profile creation) are not per photo
+    decode_times, pipeline_times = [], []
+    for run in range(runs):
+        pair = (baseline, pipeline) if run % 2 == 0 else (pipeline, baseline)
+        first, second = timed(pair[0]), timed(pair[1])
+        decode_times.append(first if pair[0] is baseline else second)
+        pipeline_times.append(second if pair[0] is baseline else first)
     result = services.process_upload(data)
-    decode, whole = statistics.median(decode_ms), statistics.median(pipeline_ms)
-    ratio = whole / decode
+    decode_wall = statistics.median(t[0] for t in decode_times)
+    decode_cpu = statistics.median(t[1] for t in decode_times)
+    whole_wall = statistics.median(t[0] for t in pipeline_times)
+    whole_cpu = statistics.median(t[1] for t in pipeline_times)
     print(f"{label}: {len(data) / 1e6:.2f} MB upload -> display {result.width}x{result.height} "
-          f"({len(result.display) / 1e3:.0f} kB), thumbnail {len(result.thumbnail) / 1e3:.0f} kB, gps {result.gps}")
-    print(f"  plain full decode   median {decode:7.1f} ms")
-    print(f"  whole pipeline      median {whole:7.1f} ms")
-    print(f"  ratio pipeline/decode      {ratio:7.2f}")
-    return ratio
+          f"({len(result.display) / 1e3:.0f} kB), thumbnail {len(result.thumbnail) / 1e3:.0f} kB, "
+          f"gps {result.gps}; {runs} runs each")
+    print(f"  plain full decode   median {decode_wall:7.1f} ms wall {decode_cpu:7.1f} ms CPU")
+    print(f"  whole pipeline      median {whole_wall:7.1f} ms wall {whole_cpu:7.1f} ms CPU")
+    print(f"  ratio pipeline/decode      {whole_wall / decode_wall:7.2f}    wall {whole_cpu / decode_cpu:7.2f}    CPU")
+    return whole_wall / decode_wall, whole_cpu / decode_cpu
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=7, help="timed runs per median (three medians are taken)")
+    parser.add_argument("--runs", type=int, default=21, help="timed pairs (decode, pipeline) for the JPEG")
     args = parser.parse_args()
 
     print(f"Python {platform.python_version()}, Pillow {Image.__version__}, "
@@ -139,13 +142,15 @@ def main() -> int:
     picture = synthetic_photo()
     jpeg = encode(picture, "JPEG", quality=JPEG_QUALITY)
     services.ensure_heif_opener()
-    heic = encode(picture, "HEIF", quality=80)
+    # A fast x265 preset keeps generation short; the decoder's work is much the same.
+    heic = encode(picture, "HEIF", quality=50, enc_params={"preset": "ultrafast"})
     print(f"generated in {time.perf_counter() - started:.1f} s")
 
-    jpeg_ratio = measure("JPEG 4000x3000, orientation 6, GPS", jpeg, args.runs)
-    measure("HEIC 4000x3000 (no reduced-scale decode exists for HEVC)", heic, max(3, args.runs // 2))
-    goal = jpeg_ratio <= 1.0
-    print(f"JPEG goal (ratio <= 1.0): {'met' if goal else 'NOT met'}")
+    wall, cpu = measure("JPEG 4000x3000, orientation 6, GPS", jpeg, args.runs)
+    measure("HEIC 4000x3000 (HEVC has no reduced-scale decode)", heic, max(3, args.runs // 4))
+    goal = wall <= 1.0
+    print(f"JPEG goal (ratio <= 1.0): {'met' if goal else 'NOT met'} on wall time; "
+          f"{'met' if cpu <= 1.0 else 'NOT met'} on CPU time")
     print(f"total {time.perf_counter() - started:.0f} s")
     return 0 if goal else 1
 
