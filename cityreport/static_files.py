@@ -27,6 +27,8 @@ def asset_hash(filename: str) -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    _compression(app)
+
     @app.route("/static/<path:filename>", endpoint="static")
     def static(filename: str) -> Response:
         response = send_from_directory(STATIC_DIR, filename, max_age=0)
@@ -45,3 +47,18 @@ def init_app(app: Flask) -> None:
             digest = asset_hash(values["filename"])
             if digest:
                 values["v"] = digest
+
+
+def _compression(app: Flask) -> None:
+    """Brotli (or gzip/deflate) for HTML, CSS, JS, JSON and SVG: a phone on a slow 3G connection gets the
+    report page in a fraction of its size. Files are streamed, so they are compressed as they are sent."""
+    from flask_compress import Compress
+
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip", "deflate"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)
+    app.config.setdefault("COMPRESS_MIMETYPES", [
+        "text/html", "text/css", "text/plain", "text/csv", "text/xml", "text/javascript", "application/javascript",
+        "application/json", "application/geo+json", "application/manifest+json", "application/xml",
+        "application/atom+xml", "image/svg+xml"])
+    Compress(app)

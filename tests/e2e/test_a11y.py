@@ -1,0 +1,80 @@
+"""WCAG 2.1 AA: axe-core finds no serious or critical violation on the public pages and the staff queue,
+in Romanian and in English, on a phone-sized screen."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from cityreport import demo
+from cityreport.demo_data import STAFF
+from cityreport.reports.models import Report
+from tests.e2e.axe import blocking, describe, run_axe
+
+pytestmark = pytest.mark.e2e
+
+PUBLIC_PAGES = ["/", "/report", "/reports", "{report}", "/stats", "/opendata", "/staff/login", "/offline"]
+
+
+@pytest.fixture()
+def demo_city(committed):
+    demo.load()
+    committed.commit()
+    report_id = committed.scalars(select(Report.id).where(Report.hidden.is_(False)).order_by(Report.id)).first()
+    return {"report": f"/reports/{report_id}"}
+
+
+def _sign_in(page, base: str) -> None:
+    email, _name, _role, _dept, password = next(s for s in STAFF if s[2] == "city_admin")
+    page.goto(base + "/staff/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/staff/**")
+
+
+def test_main_pages_have_no_serious_accessibility_violations(live_server, browser, demo_city, capsys):
+    found: dict[str, list] = {}
+    for language in ("ro", "en"):
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale=f"{language}-RO",
+                                      service_workers="block")
+        page = context.new_page()
+        try:
+            for path in PUBLIC_PAGES:
+                url = path.format(**demo_city)
+                page.goto(f"{live_server.url}{url}?lang={language}" if "?" not in url else url)
+                assert page.evaluate("document.documentElement.lang") == language
+                found[f"{language} {url}"] = run_axe(page)
+            # A form sent back with errors: the messages must be tied to their fields and announced.
+            page.goto(f"{live_server.url}/report?lang={language}")
+            page.click("#report-form button[type=submit]")
+            page.wait_for_selector(".error-summary")
+            found[f"{language} /report (errors)"] = run_axe(page)
+            _sign_in(page, live_server.url)
+            for path in ("/staff/queue", "/staff/queue?status=open&sort=overdue"):
+                page.goto(live_server.url + path)
+                found[f"{language} {path} (signed in)"] = run_axe(page)
+        finally:
+            context.close()
+
+    with capsys.disabled():
+        print("\naxe-core results (WCAG 2.1 A/AA):")
+        for where, violations in found.items():
+            counts = {impact: sum(1 for v in violations if v["impact"] == impact)
+                      for impact in ("critical", "serious", "moderate", "minor")}
+            print(f"  {where}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    problems = "\n".join(describe(where, blocking(v)) for where, v in found.items() if blocking(v))
+    assert not problems, "serious or critical accessibility violations:\n" + problems
+
+
+def test_error_messages_are_tied_to_their_fields_and_announced(live_server, page):
+    page.goto(live_server.url + "/report?lang=ro")
+    page.click("#report-form button[type=submit]")
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+    assert summary.get_attribute("role") == "alert"
+    description = page.locator("#description")
+    assert description.get_attribute("aria-invalid") == "true"
+    described_by = description.get_attribute("aria-describedby").split()
+    messages = [page.locator(f"#{ident}").inner_text() for ident in described_by]
+    assert any("obligatoriu" in m for m in messages), messages
