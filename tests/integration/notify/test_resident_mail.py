@@ -185,3 +185,11 @@ def test_departments_hear_of_new_reports_immediately_or_in_a_daily_digest(
     body = digest.get_body(("plain",)).get_content()
     assert all(f"#{r.id} " in body for r in daily)
     assert smtp.inbox.to("nu@city.test") == []
+
+
+def test_the_public_report_page_offers_the_follow_form_and_the_feed(db_session, create_report, client):
+    report = create_report()
+    db.session.commit()
+    page = client.get(f"/reports/{report.id}").get_data(as_text=True)
+    assert f'action="/reports/{report.id}/follow"' in page
+    assert f'href="/feeds/reports/{report.id}.atom"' in page
