@@ -104,3 +104,7 @@ from cityreport.indicators.cli import indicators_group  # noqa: E402
 from cityreport.reports.importer import import_reports_command  # noqa: E402
 
 COMMANDS += [indicators_group, import_reports_command]
+
+from cityreport.media.cli import media_group  # noqa: E402
+
+COMMANDS.append(media_group)

@@ -7,12 +7,15 @@ import hashlib
 import io
 import logging
 import threading
+import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app, has_app_context, url_for
 from flask_babel import gettext as _
 from PIL import Image, ImageCms
+from sqlalchemy import or_, select
 
 from cityreport.errors import ValidationError
 from cityreport.extensions import db
@@ -33,6 +36,7 @@ THUMBNAIL_RESAMPLE = Image.Resampling.HAMMING
 REDUCING_GAP = 2.0
 THUMBNAIL_REDUCING_GAP = 1.0
 BACKGROUND = (255, 255, 255)
+PRUNE_BATCH = 500
 
 _heif_lock = threading.Lock()
 _heif_registered = False
@@ -247,6 +251,40 @@ def _put(storage: Any, data: bytes, variant: str) -> str:
     key = rules.storage_key(hashlib.sha256(data).hexdigest(), variant)
     storage.put(key, data, "image/jpeg")
     return key
+
+
+@dataclass
+class PruneResult:
+    checked: int
+    removed: list[str]
+    incomplete_removed: int
+
+
+def prune_unreferenced(*, older_than: timedelta = timedelta(days=1), dry_run: bool = False) -> PruneResult:
+    """Delete stored files no photo row refers to: left by a request that rolled back after writing,
+    or by reports deleted since. Only files older than `older_than` are touched, so a request that has
+    written its photos but not yet committed keeps them."""
+    storage = get_storage()
+    cutoff = time.time() - older_than.total_seconds()
+    candidates = [key for key, modified in storage.list_keys() if modified < cutoff]
+    referenced: set[str] = set()
+    for start in range(0, len(candidates), PRUNE_BATCH):
+        batch = candidates[start:start + PRUNE_BATCH]
+        rows = db.session.execute(
+            select(Photo.storage_key, Photo.thumbnail_key)
+            .where(or_(Photo.storage_key.in_(batch), Photo.thumbnail_key.in_(batch)))
+        )
+        for display_key, thumbnail_key in rows:
+            referenced.update((display_key, thumbnail_key))
+    removed = [key for key in candidates if key not in referenced]
+    incomplete = 0
+    if not dry_run:
+        for key in removed:
+            storage.delete(key)
+        remove_incomplete = getattr(storage, "remove_incomplete", None)
+        if remove_incomplete is not None:
+            incomplete = remove_incomplete(cutoff)
+    return PruneResult(checked=len(candidates), removed=removed, incomplete_removed=incomplete)
 
 
 def photo_url(photo: Photo, variant: str = rules.DISPLAY, *, external: bool = False) -> str:

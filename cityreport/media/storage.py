@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from flask import current_app
 
 from cityreport.media import rules
+
+INCOMING_PREFIX = ".incoming-"
 
 
 class StorageKeyError(ValueError):
@@ -29,6 +32,9 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the key; removing a missing key is not an error."""
+
+    def list_keys(self) -> Iterator[tuple[str, float]]:
+        """Every stored key with its last-modified time (Unix seconds), for pruning unreferenced files."""
 
 
 class LocalStorage:
@@ -51,7 +57,7 @@ class LocalStorage:
         if target.is_file():
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
+        fd, temporary = tempfile.mkstemp(prefix=INCOMING_PREFIX, dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -74,6 +80,27 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
+
+    def list_keys(self) -> Iterator[tuple[str, float]]:
+        for path in self.root.glob("??/??/*"):
+            key = path.relative_to(self.root).as_posix()
+            if rules.is_valid_key(key):
+                try:
+                    yield key, path.stat().st_mtime
+                except FileNotFoundError:  # deleted meanwhile
+                    continue
+
+    def remove_incomplete(self, before: float) -> int:
+        """Remove temporary files a crashed writer left behind, if older than `before` (Unix seconds)."""
+        removed = 0
+        for path in self.root.glob(f"??/??/{INCOMING_PREFIX}*"):
+            try:
+                if path.stat().st_mtime < before:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
 
 def get_storage() -> Storage:

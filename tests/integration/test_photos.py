@@ -477,3 +477,34 @@ def test_processed_photo_carries_what_intake_needs(ctx):
     photo = process_upload(encode(picture(), "JPEG", exif=gps_exif()))
     assert isinstance(photo, ProcessedPhoto)
     assert photo.display[:3] == b"\xff\xd8\xff" and photo.thumbnail[:3] == b"\xff\xd8\xff"
+
+
+def test_prune_removes_only_old_unreferenced_files(runner, create_report, app):
+    import os
+    import time
+
+    report = create_report()
+    with app.test_request_context():
+        (kept,) = store_photos(report.id, [process_upload(encode(picture((320, 240)), "JPEG"))])
+        storage = get_storage()
+    orphan = rules.storage_key("0a0b" + "1" * 60, rules.DISPLAY)
+    fresh_orphan = rules.storage_key("0a0b" + "2" * 60, rules.THUMBNAIL)
+    storage.put(orphan, b"rolled back", "image/jpeg")
+    storage.put(fresh_orphan, b"being committed", "image/jpeg")
+    incomplete = storage.path(orphan).parent / ".incoming-crashed"
+    incomplete.write_bytes(b"half a photo")
+    two_days_ago = time.time() - 2 * 86400
+    for path in (storage.path(orphan), storage.path(kept.storage_key), storage.path(kept.thumbnail_key), incomplete):
+        os.utime(path, (two_days_ago, two_days_ago))
+
+    dry = runner.invoke(args=["media", "prune", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"would remove {orphan}" in dry.output and "dry run" in dry.output
+    assert storage.exists(orphan) and incomplete.exists()
+
+    result = runner.invoke(args=["media", "prune"])
+    assert result.exit_code == 0, result.output
+    assert f"removed {orphan}" in result.output
+    assert not storage.exists(orphan) and not incomplete.exists()
+    assert storage.exists(kept.storage_key) and storage.exists(kept.thumbnail_key)
+    assert storage.exists(fresh_orphan)
