@@ -145,6 +145,16 @@ def test_exif_orientation_6_is_applied_and_sides_swap(ctx, monkeypatch):
     assert drafts == [rules.draft_request(3300, 1700, 2)]
 
 
+@pytest.mark.parametrize(("mode", "options"), [("RGB", {"progressive": True}), ("L", {}), ("CMYK", {})])
+def test_large_progressive_greyscale_and_cmyk_jpegs_take_the_draft_path(ctx, mode, options):
+    photo = process_upload(encode(picture((3400, 2600), mode), "JPEG", quality=80, **options))
+    assert (photo.width, photo.height) == (1600, 1224)
+    assert Image.open(io.BytesIO(photo.display)).mode in {"RGB", "L"}
+    red = Image.new("RGB", (1, 1), RED).convert(mode).convert("RGB").getpixel((0, 0))
+    assert near(colour_at(photo.display, (20, 20)), red, 60)
+    assert_no_metadata(photo.display)
+
+
 @pytest.mark.parametrize(("orientation", "red_corner"), [
     (1, "top_left"), (2, "top_right"), (3, "bottom_right"), (4, "bottom_left"),
     (5, "top_left"), (6, "top_right"), (7, "bottom_right"), (8, "bottom_left"),
