@@ -28,6 +28,13 @@ from cityreport.staff.rules import can
 
 bp = Blueprint("staff_admin", __name__, url_prefix="/staff/admin")
 
+
+@bp.context_processor
+def _labels() -> dict[str, object]:
+    from cityreport.staff.views import staff_labels
+
+    return staff_labels()
+
 MAX_GEOJSON_BYTES = 5 * 1024 * 1024
 
 

@@ -42,3 +42,5 @@ OPEN_PREDICATE = text("status IN ('new', 'acknowledged', 'in_progress')")
 Index("ix_reports_open_department_created", Report.department_id, Report.created_at, Report.id,
       postgresql_where=OPEN_PREDICATE)
 Index("ix_reports_open_created", Report.created_at, Report.id, postgresql_where=OPEN_PREDICATE)
+# "Closed" and "any status" views of one department, in date order, without sorting its whole history.
+Index("ix_reports_department_created", Report.department_id, Report.created_at, Report.id)

@@ -37,9 +37,11 @@ def upgrade():
     op.create_index("ix_reports_open_department_created", "reports", ["department_id", "created_at", "id"],
                     postgresql_where=OPEN)
     op.create_index("ix_reports_open_created", "reports", ["created_at", "id"], postgresql_where=OPEN)
+    op.create_index("ix_reports_department_created", "reports", ["department_id", "created_at", "id"])
 
 
 def downgrade():
+    op.drop_index("ix_reports_department_created", table_name="reports")
     op.drop_index("ix_reports_open_created", table_name="reports")
     op.drop_index("ix_reports_open_department_created", table_name="reports")
     op.drop_index(op.f("ix_response_templates_department_id"), table_name="response_templates")

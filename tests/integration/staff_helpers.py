@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 PASSWORD = "correct horse battery"
 
 
@@ -22,3 +24,16 @@ def set_status(report, status: str) -> None:
         report.acknowledged_at = utcnow()
     report.closed_at = utcnow() if is_closed(status) else None
     db.session.flush()
+
+
+@pytest.fixture(autouse=True)
+def english(app, monkeypatch):
+    """The staff tests read English messages; the app's default language is Romanian."""
+    make_client = app.test_client
+
+    def english_client(*args: Any, **kwargs: Any):
+        client = make_client(*args, **kwargs)
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    monkeypatch.setattr(app, "test_client", english_client)

@@ -7,7 +7,11 @@ import pytest
 from cityreport import create_app
 from cityreport.extensions import db
 from tests import conftest
-from tests.integration.staff_helpers import PASSWORD, sign_in
+from tests.integration.staff_helpers import (
+    PASSWORD,
+    english,  # noqa: F401  (autouse)
+    sign_in,
+)
 
 
 @pytest.fixture(autouse=True)

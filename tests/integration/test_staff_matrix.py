@@ -10,7 +10,10 @@ import pytest
 
 from cityreport.extensions import db
 from cityreport.reports.models import Report
-from tests.integration.staff_helpers import sign_in
+from tests.integration.staff_helpers import (
+    english,  # noqa: F401  (autouse)
+    sign_in,
+)
 
 WHO = ("anonymous", "staff", "staff_other", "dept_admin", "dept_admin_other", "city_admin")
 

@@ -15,7 +15,11 @@ from cityreport.models_base import utcnow
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.routing.services import add_service_area
 from cityreport.staff import rules, schemas, services
-from tests.integration.staff_helpers import set_status, sign_in
+from tests.integration.staff_helpers import (
+    english,  # noqa: F401  (autouse)
+    set_status,
+    sign_in,
+)
 
 
 @pytest.fixture()
@@ -89,7 +93,7 @@ def test_overdue_filter_and_marking(signed_in, create_report, category):
     set_status(late_closed, "fixed")
     html = signed_in.get("/staff/queue?overdue=1").get_data(as_text=True)
     assert sorted(_ids(html)) == sorted([late_new.id, late_open.id])
-    assert "overdue by" in html
+    assert "Overdue by" in html
     all_html = signed_in.get("/staff/queue").get_data(as_text=True)
     assert set(_ids(all_html)) == {late_new.id, on_time_new.id, acknowledged.id, late_open.id}
     assert all_html.count('class="overdue"') == 2

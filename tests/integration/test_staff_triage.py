@@ -15,7 +15,11 @@ from cityreport.reports.models import Report, ReportEvent
 from cityreport.reports.rules import STATUSES, allowed_targets
 from cityreport.staff import services
 from cityreport.staff.models import ResponseTemplate
-from tests.integration.staff_helpers import set_status, sign_in
+from tests.integration.staff_helpers import (
+    english,  # noqa: F401  (autouse)
+    set_status,
+    sign_in,
+)
 
 
 @pytest.fixture()
