@@ -195,7 +195,12 @@
                                                    { count: pending.length })) + "</strong></p>");
       }
       var anyRejected = receipts.some(function (r) { return r.state !== "sent"; });
-      say(parts.join(""), pending.length ? "saved" : (anyRejected ? "rejected" : "sent"));
+      var box = statusBox();
+      var showing = box && !box.hidden ? box.className : "";
+      // Nothing new: an earlier "sent" message stays; a "saved"/"sending" one is out of date.
+      if (parts.length || /saved|sending/.test(showing)) {
+        say(parts.join(""), pending.length ? "saved" : (anyRejected ? "rejected" : "sent"));
+      }
       // A receipt is shown once; the report page it links to is the lasting record.
       return Promise.all(receipts.map(function (r) { return remove(RECEIPTS, r.key); }));
     }).catch(function () { /* no IndexedDB (private mode): nothing was saved, nothing to show */ });
@@ -238,6 +243,13 @@
     });
   }
 
+  function showPage(html, url) {
+    root.history.replaceState(null, "", url);
+    document.open();
+    document.write(html);
+    document.close();
+  }
+
   /* Submit the report form. `files` are the (already downscaled) photos. Resolves once the page has
      moved on to the new report, fallen back to a normal submission, or saved the report for later. */
   function submit(form, files, nativeSubmit) {
@@ -251,7 +263,11 @@
                                   signal: timeoutSignal(FOREGROUND_TIMEOUT_MS) })
         .then(function (response) {
           if (response.ok && response.redirected) {
-            return remove(PENDING, key).then(function () { root.location.assign(response.url); });
+            // The report page came back with the server's "thank you" message, which was shown once and
+            // is gone from the session: show this very page rather than ask for it again.
+            return remove(PENDING, key).then(function () { return response.text(); }).then(function (html) {
+              showPage(html, response.url);
+            });
           }
           if (response.status === 422 || response.status === 413) {
             // The server has a question about a field: it stored nothing. Let the form show it.

@@ -153,18 +153,28 @@
       var files = Array.prototype.slice.call(photos.files || []);
       // Without coordinates the server reads the place from the photo's GPS, which a canvas copy would lose.
       var hasPlace = parseCoord(latInput.value) !== null && parseCoord(lonInput.value) !== null;
-      if (!files.length || !hasPlace || !window.DataTransfer || !window.Promise) { sending = true; return; }
+      // The offline queue (static/js/offline-queue.js) keeps the report on the phone if the network fails.
+      var queue = window.CityReportQueue;
+      var canQueue = !!(queue && queue.submit && window.fetch && window.FormData && window.indexedDB && window.Promise);
+      var shrink = files.length && hasPlace && window.DataTransfer && window.Promise;
+      if (!canQueue && !shrink) { sending = true; return; }
       event.preventDefault();
       sending = true;
       var button = form.querySelector("button[type=submit]");
       if (button) { button.disabled = true; }
-      Promise.all(files.map(downscale)).then(function (smaller) {
+      (shrink ? Promise.all(files.map(downscale)) : Promise.resolve(files)).then(function (smaller) {
         try {
-          var transfer = new DataTransfer();
-          smaller.forEach(function (f) { transfer.items.add(f); });
-          photos.files = transfer.files;
+          if (shrink) {
+            var transfer = new DataTransfer();
+            smaller.forEach(function (f) { transfer.items.add(f); });
+            photos.files = transfer.files;
+          }
         } catch (e) { /* the browser refused; the originals go up */ }
-        form.submit();
+        if (!canQueue) { form.submit(); return; }
+        return queue.submit(form, smaller, function () { form.submit(); }).then(function () {
+          sending = false;
+          if (button) { button.disabled = false; }
+        });
       });
     });
   });
