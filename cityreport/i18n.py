@@ -6,7 +6,7 @@ from datetime import date, datetime
 from numbers import Number
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, refresh
 
 from cityreport.config import SUPPORTED_LOCALES
 from cityreport.extensions import babel
@@ -29,6 +29,9 @@ def select_timezone() -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # Flask-Babel keeps the chosen locale on `g`, which outlives a request when an app context is reused
+    # (a worker job, a test); every request chooses its language afresh.
+    app.before_request(refresh)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.filters["datetime_local"] = datetime_local
