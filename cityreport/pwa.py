@@ -31,8 +31,11 @@ SHELL_ASSETS = (
     "icons/icon-192.png",
     "icons/icon-512.png",
 )
-# Pages kept for offline use; anything else (staff pages above all) is never stored on the phone.
-SHELL_PAGES = ("pwa.offline", "reports.form", "core.index")
+# Pages fetched when the service worker installs: the report form and the offline page.
+SHELL_PAGES = ("pwa.offline", "reports.form")
+# Pages whose last copy is kept for offline use when the resident opens them; anything else (staff
+# pages above all) is never stored on the phone.
+KEPT_PAGES = (*SHELL_PAGES, "core.index")
 
 
 def shell_urls() -> list[str]:
@@ -44,7 +47,7 @@ def shell_urls() -> list[str]:
 def service_worker() -> Response:
     urls = shell_urls()
     config = {"version": hashlib.sha256("\n".join(urls).encode()).hexdigest()[:12], "shell": urls,
-              "offline": url_for("pwa.offline"), "pages": [url_for(e) for e in SHELL_PAGES],
+              "offline": url_for("pwa.offline"), "pages": [url_for(e) for e in KEPT_PAGES],
               "queue": url_for("static", filename="js/offline-queue.js")}
     body = "self.CITYREPORT_SW = " + json.dumps(config) + ";\n" + (STATIC_DIR / "sw.js").read_text()
     response = Response(body, mimetype="text/javascript")

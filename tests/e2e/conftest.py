@@ -55,9 +55,12 @@ def browser():
 
 @pytest.fixture()
 def page(browser):
-    """A Romanian phone: 390x844, ro-RO, in a fresh browser context."""
+    """A Romanian phone: 390x844, ro-RO, in a fresh browser context.
+
+    Service workers are blocked: their background fetches would outlive the test and race the table
+    truncation; tests of the offline app (tests/e2e/test_offline.py) make their own context."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                  locale="ro-RO")
+                                  locale="ro-RO", service_workers="block")
     page = context.new_page()
     try:
         yield page

@@ -10,6 +10,7 @@ from cityreport import demo
 from cityreport.demo_data import STAFF
 from cityreport.reports.models import Report
 from tests.e2e.axe import blocking, describe, run_axe
+from tests.e2e.test_offline import city  # noqa: F401  (a small city with one category)
 
 pytestmark = pytest.mark.e2e
 
@@ -78,3 +79,40 @@ def test_error_messages_are_tied_to_their_fields_and_announced(live_server, page
     described_by = description.get_attribute("aria-describedby").split()
     messages = [page.locator(f"#{ident}").inner_text() for ident in described_by]
     assert any("obligatoriu" in m for m in messages), messages
+
+
+@pytest.mark.usefixtures("city")
+def test_keyboard_only_resident_reports_without_the_map(live_server, page, committed):
+    """Tab order follows the form, the place can be given without the map, Enter sends it."""
+    page.goto(live_server.url + "/report?lang=ro")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    assert page.locator(".skip").bounding_box()["x"] >= 0, "the skip link must show when focused"
+    page.keyboard.press("Enter")
+    order = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        ident = page.evaluate("document.activeElement.id || document.activeElement.tagName")
+        order.append(ident)
+        if ident == "lat":
+            page.keyboard.type("46.7705")
+        elif ident == "lon":
+            page.keyboard.type("23.6210")
+        elif ident == "address":
+            page.keyboard.type("Strada Memorandumului 21, lângă stația de autobuz")
+        elif ident == "category":
+            page.keyboard.press("ArrowDown")
+        elif ident == "description":
+            page.keyboard.type("Groapă adâncă în dreptul trecerii de pietoni")
+        elif ident == "email":
+            break
+    fields = [f for f in order if f in {"lat", "lon", "address", "category", "description", "photos", "name", "email"}]
+    assert fields == ["lat", "lon", "address", "category", "description", "photos", "name", "email"], order
+    focus_ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert focus_ring != "none", "the focused field must show where the focus is"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/reports/*", timeout=20000)
+    committed.expire_all()
+    report = committed.scalars(select(Report)).one()
+    assert report.address.startswith("Strada Memorandumului 21")
+    assert report.category.code == "pothole"
