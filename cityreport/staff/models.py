@@ -42,5 +42,11 @@ OPEN_PREDICATE = text("status IN ('new', 'acknowledged', 'in_progress')")
 Index("ix_reports_open_department_created", Report.department_id, Report.created_at, Report.id,
       postgresql_where=OPEN_PREDICATE)
 Index("ix_reports_open_created", Report.created_at, Report.id, postgresql_where=OPEN_PREDICATE)
+# "Most overdue first": within one category and status, due order is created_at order (see
+# services._most_overdue_statement); one index for a department's queue, one for the whole city.
+Index("ix_reports_open_department_category_status", Report.department_id, Report.category_id, Report.status,
+      Report.created_at, Report.id, postgresql_where=OPEN_PREDICATE)
+Index("ix_reports_open_category_status", Report.category_id, Report.status, Report.created_at, Report.id,
+      postgresql_where=OPEN_PREDICATE)
 # "Closed" and "any status" views of one department, in date order, without sorting its whole history.
 Index("ix_reports_department_created", Report.department_id, Report.created_at, Report.id)

@@ -9,14 +9,14 @@ import hashlib
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
-from sqlalchemy import case, exists, func, or_, select, tuple_
+from sqlalchemy import case, exists, false, func, or_, select, tuple_, union_all
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -117,9 +117,15 @@ def end_sessions(user: StaffUser) -> None:
 
 def due_expression():
     """SQL twin of rules.due_at: new reports are due for acknowledgement, open ones for resolution."""
+    # Hours, not days: "+ 1 day" on a timestamptz follows daylight saving in the session's zone,
+    # while the rule (and the keyset arithmetic below) counts exact 24-hour days.
     return Report.created_at + case(
         (Report.status == "new", func.make_interval(0, 0, 0, 0, Category.ack_target_hours)),
-        else_=func.make_interval(0, 0, 0, Category.resolve_target_days))
+        else_=func.make_interval(0, 0, 0, 0, Category.resolve_target_days * 24))
+
+
+def _due_offset(status: str, ack_target_hours: int, resolve_target_days: int) -> timedelta:
+    return rules.due_at(status, datetime.min, ack_target_hours, resolve_target_days) - datetime.min
 
 
 @dataclass(frozen=True)
@@ -191,14 +197,50 @@ def _sort(wanted: QueueFilter):
     return Report.created_at, (Report.created_at.asc(), Report.id.asc()), False
 
 
+def _page_columns(due):
+    return (Report.id, Report.status, Report.created_at, Report.category_id, Report.department_id, Report.address,
+            func.left(Report.description, 160).label("excerpt"), Report.version, due.label("due_at"))
+
+
+def _most_overdue_statement(user: StaffUser, wanted: QueueFilter, *, now: datetime, limit: int):
+    """Most overdue first without sorting every open report.
+
+    Within one category and one status the due time is created_at plus a constant, so each
+    (category, status) group is already in due order in the index on created_at. Each group gives
+    its first ``limit`` rows from the index (the keyset cursor shifted by the same constant), and
+    only those few are merged and sorted.
+    """
+    terms, _needs = _conditions(user, replace(wanted, overdue=False), now)
+    categories = db.session.execute(
+        select(Category.id, Category.ack_target_hours, Category.resolve_target_days).order_by(Category.id)).all()
+    parts = []
+    for category in categories:
+        if wanted.category_id is not None and category.id != wanted.category_id:
+            continue
+        for status in wanted.statuses:
+            offset = _due_offset(status, category.ack_target_hours, category.resolve_target_days)
+            part = (select(*_page_columns(Report.created_at + offset))
+                    .where(*terms, Report.category_id == category.id, Report.status == status))
+            if wanted.overdue:
+                part = part.where(Report.created_at < now - offset)
+            if wanted.cursor is not None:
+                after_due, after_id = wanted.cursor
+                part = part.where(tuple_(Report.created_at, Report.id) > tuple_(after_due - offset, after_id))
+            parts.append(part.order_by(Report.created_at, Report.id).limit(limit))
+    if not parts:
+        return select(*_page_columns(Report.created_at)).where(false())
+    merged = union_all(*parts).subquery("groups")
+    return select(merged).order_by(merged.c.due_at, merged.c.id).limit(limit)
+
+
 def queue_statement(user: StaffUser, wanted: QueueFilter, *, now: datetime, limit: int = rules.PAGE_SIZE):
     """One keyset page of the queue: never OFFSET, so page 1000 costs what page 1 does."""
+    if wanted.sort == "overdue" and set(wanted.statuses) <= set(report_rules.OPEN_STATUSES):
+        return _most_overdue_statement(user, wanted, now=now, limit=limit)
     terms, _needs_category = _conditions(user, wanted, now)
     key, order, descending = _sort(wanted)
     due = due_expression()
-    stmt = (select(Report.id, Report.status, Report.created_at, Report.category_id, Report.department_id,
-                   Report.address, func.left(Report.description, 160).label("excerpt"), Report.version,
-                   due.label("due_at"))
+    stmt = (select(*_page_columns(due))
             .join(Category, Category.id == Report.category_id)
             .where(*terms, Report.status.in_(wanted.statuses)))
     if wanted.cursor is not None:

@@ -3,8 +3,8 @@
 Revision ID: 0003
 Revises: 0002
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0003"
 down_revision = "0002"
@@ -38,9 +38,15 @@ def upgrade():
                     postgresql_where=OPEN)
     op.create_index("ix_reports_open_created", "reports", ["created_at", "id"], postgresql_where=OPEN)
     op.create_index("ix_reports_department_created", "reports", ["department_id", "created_at", "id"])
+    op.create_index("ix_reports_open_department_category_status", "reports",
+                    ["department_id", "category_id", "status", "created_at", "id"], postgresql_where=OPEN)
+    op.create_index("ix_reports_open_category_status", "reports", ["category_id", "status", "created_at", "id"],
+                    postgresql_where=OPEN)
 
 
 def downgrade():
+    op.drop_index("ix_reports_open_category_status", table_name="reports")
+    op.drop_index("ix_reports_open_department_category_status", table_name="reports")
     op.drop_index("ix_reports_department_created", table_name="reports")
     op.drop_index("ix_reports_open_created", table_name="reports")
     op.drop_index("ix_reports_open_department_created", table_name="reports")

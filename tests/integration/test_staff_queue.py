@@ -294,3 +294,17 @@ def test_bulk_invalid_hides_the_reports(signed_in, create_report, category):
         fresh = db.session.get(Report, report.id)
         db.session.refresh(fresh)
         assert fresh.hidden and fresh.status == "invalid"
+
+
+def test_most_overdue_first_with_filters_and_closed_reports(signed_in, create_report, make_category, department):
+    fast = make_category(default_department=department, ack_target_hours=1, resolve_target_days=1)
+    slow = make_category(default_department=department, ack_target_hours=100, resolve_target_days=100)
+    late_fast = _age(create_report(category=fast), hours=30)
+    later_fast = _age(create_report(category=fast), hours=50)
+    slow_one = _age(create_report(category=slow), hours=50)
+    closed = _age(create_report(category=fast), days=9)
+    set_status(closed, "fixed")
+    only_fast = signed_in.get(f"/staff/queue?sort=overdue&category={fast.id}&overdue=1").get_data(as_text=True)
+    assert _ids(only_fast) == [later_fast.id, late_fast.id]
+    everything = signed_in.get("/staff/queue?sort=overdue&status=all").get_data(as_text=True)
+    assert _ids(everything) == [closed.id, later_fast.id, late_fast.id, slow_one.id]
