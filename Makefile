@@ -47,7 +47,7 @@ system-packages:
 
 # Debian packages only the tests need (headless Chromium for the browser tests).
 test-packages:
-	@scripts/apt-ensure chromium:/usr/bin/chromium
+	@scripts/apt-ensure chromium:/usr/bin/chromium poppler-utils:/usr/bin/pdftotext
 
 venv: $(VENV)/.installed
 
