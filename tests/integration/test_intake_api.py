@@ -125,8 +125,9 @@ def test_errors_are_in_the_request_language(client, city):
     english = post_json(client, valid(category="nope"), lang="en").json["error"]["fields"]["category"]
     romanian = post_json(client, valid(category="nope"), lang="ro-RO,ro;q=0.9").json["error"]["fields"]["category"]
     assert english == "is not a category this city handles"
-    # The Romanian catalogue is the i18n workstream's; until it has this msgid the text falls back to English.
-    assert isinstance(romanian, str) and romanian
+    assert romanian == "nu este o categorie de care se ocupă acest oraș"
+    outside = post_json(client, valid(lat=44.43, lon=26.10), lang="ro").json["error"]
+    assert outside["fields"]["location"] == "în afara zonei deservite de acest oraș"
 
 
 def test_too_many_photos(client, city):

@@ -50,6 +50,7 @@ def test_api_keeps_to_its_document_under_generated_requests(app, client, city):
         @settings(max_examples=12, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
         def run(case):
-            case.call_and_validate(checks=CHECKS)
+            # The WSGI transport does not undo Content-Encoding; compression is tested with the static files.
+            case.call_and_validate(checks=CHECKS, headers={"Accept-Encoding": "identity"})
 
         run()
