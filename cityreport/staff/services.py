@@ -16,7 +16,20 @@ from typing import Any
 
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
-from sqlalchemy import case, exists, false, func, or_, select, tuple_, union_all
+from sqlalchemy import (
+    DateTime,
+    String,
+    case,
+    column,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    values,
+)
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -124,10 +137,6 @@ def due_expression():
         else_=func.make_interval(0, 0, 0, 0, Category.resolve_target_days * 24))
 
 
-def _due_offset(status: str, ack_target_hours: int, resolve_target_days: int) -> timedelta:
-    return rules.due_at(status, datetime.min, ack_target_hours, resolve_target_days) - datetime.min
-
-
 @dataclass(frozen=True)
 class QueueRow:
     id: int
@@ -206,31 +215,33 @@ def _most_overdue_statement(user: StaffUser, wanted: QueueFilter, *, now: dateti
     """Most overdue first without sorting every open report.
 
     Within one category and one status the due time is created_at plus a constant, so each
-    (category, status) group is already in due order in the index on created_at. Each group gives
-    its first ``limit`` rows from the index (the keyset cursor shifted by the same constant), and
-    only those few are merged and sorted.
+    (category, status) group is already in due order in the index on created_at. A LATERAL join
+    takes the first ``limit`` rows of every group straight from the index (the keyset cursor
+    shifted by the group's constant), and only those few are merged and sorted.
     """
     terms, _needs = _conditions(user, replace(wanted, overdue=False), now)
-    categories = db.session.execute(
-        select(Category.id, Category.ack_target_hours, Category.resolve_target_days).order_by(Category.id)).all()
-    parts = []
-    for category in categories:
-        if wanted.category_id is not None and category.id != wanted.category_id:
-            continue
-        for status in wanted.statuses:
-            offset = _due_offset(status, category.ack_target_hours, category.resolve_target_days)
-            part = (select(*_page_columns(Report.created_at + offset))
-                    .where(*terms, Report.category_id == category.id, Report.status == status))
-            if wanted.overdue:
-                part = part.where(Report.created_at < now - offset)
-            if wanted.cursor is not None:
-                after_due, after_id = wanted.cursor
-                part = part.where(tuple_(Report.created_at, Report.id) > tuple_(after_due - offset, after_id))
-            parts.append(part.order_by(Report.created_at, Report.id).limit(limit))
-    if not parts:
-        return select(*_page_columns(Report.created_at)).where(false())
-    merged = union_all(*parts).subquery("groups")
-    return select(merged).order_by(merged.c.due_at, merged.c.id).limit(limit)
+    statuses = values(column("status", String), name="wanted_statuses").data([(s,) for s in wanted.statuses])
+    offset = case((statuses.c.status == "new", func.make_interval(0, 0, 0, 0, Category.ack_target_hours)),
+                  else_=func.make_interval(0, 0, 0, 0, Category.resolve_target_days * 24))
+    groups = select(Category.id.label("category_id"), statuses.c.status, offset.label("offset")) \
+        .select_from(Category).join(statuses, true())
+    if wanted.category_id is not None:
+        groups = groups.where(Category.id == wanted.category_id)
+    groups = groups.subquery("groups")
+    # The explicit open-status list lets the planner prove the partial indexes apply; the
+    # per-group status alone is a parameter it cannot reason about.
+    page = select(*_page_columns(Report.created_at + groups.c.offset)).where(
+        *terms, Report.status.in_(report_rules.OPEN_STATUSES), Report.category_id == groups.c.category_id,
+        Report.status == groups.c.status)
+    if wanted.overdue:
+        page = page.where(Report.created_at < literal(now, DateTime(timezone=True)) - groups.c.offset)
+    if wanted.cursor is not None:
+        after_due, after_id = wanted.cursor
+        page = page.where(tuple_(Report.created_at, Report.id)
+                          > tuple_(literal(after_due, DateTime(timezone=True)) - groups.c.offset, after_id))
+    page = page.order_by(Report.created_at, Report.id).limit(limit).lateral("group_page")
+    return (select(*page.c).select_from(groups).join(page, true())
+            .order_by(page.c.due_at, page.c.id).limit(limit))
 
 
 def queue_statement(user: StaffUser, wanted: QueueFilter, *, now: datetime, limit: int = rules.PAGE_SIZE):
