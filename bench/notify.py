@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import smtplib
 import statistics
 import subprocess
@@ -24,6 +25,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Not bench/ itself on the path: a benchmark module there could shadow a standard-library module.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 from tests.integration.notify.smtp_server import SmtpServer  # noqa: E402
@@ -94,11 +97,14 @@ def worker_env(smtp_port: int) -> dict[str, str]:
     return env
 
 
-def throughput(server: SmtpServer, n: int, fork: bool) -> tuple[float, float, float]:
+def throughput(server: SmtpServer, n: int, fork: bool) -> tuple[float, float, float, float]:
     cmd = [sys.executable, "-m", "worker", "--burst", "--no-scheduler"] + (["--fork"] if fork else [])
     started = time.perf_counter()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(cmd, cwd=ROOT, env=worker_env(server.port), capture_output=True, text=True)
     elapsed = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     if proc.returncode != 0:
         print(proc.stderr[-3000:])
         raise SystemExit("worker failed")
@@ -107,7 +113,7 @@ def throughput(server: SmtpServer, n: int, fork: bool) -> tuple[float, float, fl
         raise SystemExit(f"expected {n} mails, got {got}")
     arrivals = server.inbox.arrivals
     steady = (n - 1) / (arrivals[-1] - arrivals[0])  # first to last arrival: start-up excluded
-    return steady, n / elapsed, elapsed
+    return steady, n / elapsed, elapsed, cpu
 
 
 def baseline(server: SmtpServer, n: int) -> float:
@@ -154,13 +160,14 @@ def latency(app, server: SmtpServer, report_ids: list[int], changes: int, fork: 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mails", type=int, default=1000)
+    parser.add_argument("--mails", type=int, default=500)
     parser.add_argument("--changes", type=int, default=40)
     parser.add_argument("--fork", action="store_true", help="run jobs in forked work horses (python -m worker --fork)")
     args = parser.parse_args()
 
     from redis import Redis
 
+    load = os.getloadavg()
     redis = Redis.from_url(REDIS_URL)
     redis.flushdb()
     server = SmtpServer()
@@ -168,7 +175,7 @@ def main() -> None:
     try:
         app = setup_app(server.port)
         report_ids = seed(app, args.mails)
-        rate, overall, elapsed = throughput(server, args.mails, args.fork)
+        rate, overall, elapsed, cpu = throughput(server, args.mails, args.fork)
         base = baseline(server, args.mails)
         server.inbox.messages.clear()
         server.inbox.arrivals.clear()
@@ -177,9 +184,12 @@ def main() -> None:
         server.stop()
         redis.flushdb()
     mode = "forked work horse per job" if args.fork else "jobs in the worker process"
+    print("load average at start: {:.2f} {:.2f} {:.2f} (2 shared cores)".format(*load))
     print(f"worker mode: {mode}")
     print(f"throughput: {rate:.1f} mails/s, first to last arrival (goal >= 50); "
           f"{overall:.1f} mails/s over {elapsed:.2f} s including the worker's start-up")
+    print(f"worker CPU: {cpu:.1f} s user+sys for {args.mails} mails incl. start-up = {cpu / args.mails * 1000:.1f} ms "
+          f"per mail, i.e. {args.mails / cpu:.0f} mails per CPU-second (what one process gets on a free core)")
     print(f"baseline:   raw smtplib over one connection to the same server = {base:.1f} mails/s")
     print(f"ratio:      worker / raw SMTP = {rate / base:.2f}")
     print(f"latency commit -> inbox, idle worker, n={len(samples)}: p50 {statistics.median(samples) * 1000:.0f} ms, "
