@@ -223,22 +223,22 @@ def _most_overdue_statement(user: StaffUser, wanted: QueueFilter, *, now: dateti
     statuses = values(column("status", String), name="wanted_statuses").data([(s,) for s in wanted.statuses])
     offset = case((statuses.c.status == "new", func.make_interval(0, 0, 0, 0, Category.ack_target_hours)),
                   else_=func.make_interval(0, 0, 0, 0, Category.resolve_target_days * 24))
-    groups = select(Category.id.label("category_id"), statuses.c.status, offset.label("offset")) \
+    groups = select(Category.id.label("category_id"), statuses.c.status, offset.label("due_after")) \
         .select_from(Category).join(statuses, true())
     if wanted.category_id is not None:
         groups = groups.where(Category.id == wanted.category_id)
     groups = groups.subquery("groups")
     # The explicit open-status list lets the planner prove the partial indexes apply; the
     # per-group status alone is a parameter it cannot reason about.
-    page = select(*_page_columns(Report.created_at + groups.c.offset)).where(
+    page = select(*_page_columns(Report.created_at + groups.c.due_after)).where(
         *terms, Report.status.in_(report_rules.OPEN_STATUSES), Report.category_id == groups.c.category_id,
         Report.status == groups.c.status)
     if wanted.overdue:
-        page = page.where(Report.created_at < literal(now, DateTime(timezone=True)) - groups.c.offset)
+        page = page.where(Report.created_at < literal(now, DateTime(timezone=True)) - groups.c.due_after)
     if wanted.cursor is not None:
         after_due, after_id = wanted.cursor
         page = page.where(tuple_(Report.created_at, Report.id)
-                          > tuple_(literal(after_due, DateTime(timezone=True)) - groups.c.offset, after_id))
+                          > tuple_(literal(after_due, DateTime(timezone=True)) - groups.c.due_after, after_id))
     page = page.order_by(Report.created_at, Report.id).limit(limit).lateral("group_page")
     return (select(*page.c).select_from(groups).join(page, true())
             .order_by(page.c.due_at, page.c.id).limit(limit))
