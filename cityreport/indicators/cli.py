@@ -13,7 +13,9 @@ from flask.cli import with_appcontext
 from cityreport.indicators import rules
 
 
-def _month(_ctx: click.Context, _param: click.Parameter, value: str):
+def _month(_ctx: click.Context, _param: click.Parameter, value: str | None):
+    if value is None:
+        return None
     try:
         return rules.parse_month(value)
     except rules.MonthError as exc:
@@ -26,13 +28,21 @@ def indicators_group() -> None:
 
 
 @indicators_group.command("build")
-@click.option("--month", required=True, callback=_month, help="YYYY-MM, in the city's time zone.")
+@click.option("--month", callback=_month, help="YYYY-MM, in the city's time zone.")
+@click.option("--missing", is_flag=True, help="Every complete month since the first report not built yet.")
 @with_appcontext
-def build_command(month) -> None:
+def build_command(month, missing: bool) -> None:
     """Compute and store a month's snapshots for every scope (replaces an earlier build)."""
     from cityreport.extensions import db
+    from cityreport.indicators.jobs import build_missing_months
     from cityreport.indicators.services import build_month
 
+    if missing == (month is not None):
+        raise click.UsageError("give either --month YYYY-MM or --missing")
+    if missing:
+        built = build_missing_months()
+        click.echo(f"built {len(built)} month(s)" + (f": {', '.join(built)}" if built else ""))
+        return
     result = build_month(month)
     db.session.commit()
     click.echo(f"built {rules.format_month(result.month)}: {result.snapshots} snapshots "

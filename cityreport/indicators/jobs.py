@@ -26,3 +26,28 @@ def build_previous_months(now: datetime | None = None) -> list[str]:
         built.append(rules.format_month(month))
     db.session.commit()
     return built
+
+
+def build_missing_months(now: datetime | None = None) -> list[str]:
+    """Build every complete month since the first report that has no snapshot yet (a new install,
+    an imported history, the demo city). Months already built are left as published."""
+    from sqlalchemy import func, select
+
+    from cityreport.indicators.models import IndicatorSnapshot
+    from cityreport.reports.models import Report
+
+    now = now or utcnow()
+    zone = current_app.config["CITY_TIMEZONE"]
+    first = db.session.scalar(select(func.min(Report.created_at)))
+    if first is None:
+        return []
+    done = set(db.session.scalars(select(IndicatorSnapshot.month).distinct()))
+    month, last = rules.month_of(first, zone), rules.previous_month(rules.month_of(now, zone))
+    built = []
+    while month <= last:
+        if month not in done:
+            services.build_month(month, now=now)
+            built.append(rules.format_month(month))
+        month = rules.next_month(month)
+    db.session.commit()
+    return built
