@@ -13,6 +13,7 @@ PORT ?= 5000
 
 run: services system-packages venv db
 	@$(BIN)/cityreport demo --if-empty
+	@$(BIN)/cityreport indicators build --missing
 	@echo
 	@echo "CityReport is at http://$(HOST):$(PORT)/  (health: http://$(HOST):$(PORT)/healthz)"
 	@$(BIN)/cityreport demo --logins
@@ -62,6 +63,7 @@ db: services system-packages venv
 
 demo: db
 	$(BIN)/cityreport demo
+	$(BIN)/cityreport indicators build --missing
 
 web: db
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) 'cityreport:create_app()'
