@@ -7,7 +7,7 @@ in between is honoured and the outbox holds as little personal data as possible.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.message import Message
+from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app, has_request_context, render_template, url_for
@@ -48,7 +48,7 @@ def report_url(report_id: int) -> str:
 @dataclass
 class Rendered:
     to: str | None
-    message: Message | None
+    message: EmailMessage | None
     skipped: str | None = None
 
 

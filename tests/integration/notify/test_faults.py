@@ -65,9 +65,12 @@ def queued(redis_conn) -> int:
 def test_redis_down_while_submitting_then_mail_arrives_once_redis_is_back(committed, redis_conn, smtp):
     _, category = city(db.session)
     dead = create_app(base.test_config(REDIS_URL="redis://127.0.0.1:1/14"))
-    with dead.app_context():
-        report_id = submit(category)  # the after-commit enqueue fails: logged, the submit succeeds
-        db.session.remove()
+    # The resident submits through the JSON API; the after-commit enqueue fails (logged), the submit succeeds.
+    response = dead.test_client().post("/api/v1/reports", json={
+        "category": category.code, "lat": CENTER[0], "lon": CENTER[1], "email": "ana@example.org",
+        "description": "Groapă adâncă în carosabil, lângă trecerea de pietoni."})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    report_id = response.get_json()["id"]
     assert db.session.scalar(text("SELECT count(*) FROM reports WHERE id = :id"), {"id": report_id}) == 1
     assert queued(redis_conn) == 0
     age_outbox()

@@ -193,3 +193,40 @@ def test_the_public_report_page_offers_the_follow_form_and_the_feed(db_session, 
     page = client.get(f"/reports/{report.id}").get_data(as_text=True)
     assert f'action="/reports/{report.id}/follow"' in page
     assert f'href="/feeds/reports/{report.id}.atom"' in page
+
+
+def test_following_a_named_service_area_lists_only_reports_inside_it(
+        db_session, create_report, make_category, make_department, smtp, drain, client):
+    from shapely.geometry import box
+    from sqlalchemy import update
+
+    from cityreport.geo import as_multipolygon, element_from_shape
+    from cityreport.notifications import jobs, services
+    from cityreport.reports.models import Report
+    from cityreport.routing.models import ServiceArea
+
+    department = make_department()
+    area = ServiceArea(department_id=department.id, name="Centru",
+                       geom=element_from_shape(as_multipolygon(box(23.615, 46.765, 23.625, 46.775))))
+    db.session.add(area)
+    db.session.flush()
+    sub = services.follow_area("centru@example.org", "ro", service_area_id=area.id)
+    again = services.follow_area("centru@example.org", "ro", service_area_id=area.id)
+    assert again.id == sub.id  # one subscription per address and area
+    point = services.follow_area("centru@example.org", "ro", lat=46.77, lon=23.62, radius_m=400)
+    assert services.follow_area("centru@example.org", "ro", lat=46.77, lon=23.62, radius_m=400).id == point.id
+    sub.confirmed_at = utcnow()
+    category = make_category()
+    inside = create_report(category=category, lat=46.77, lon=23.62)
+    outside = create_report(category=category, lat=46.79, lon=23.65)
+    db.session.execute(update(Report).values(created_at=utcnow() - timedelta(days=1)))
+    db.session.commit()
+    drain()
+    assert jobs.send_area_digests() == 1
+    drain()
+    digest = [m for m in smtp.inbox.to("centru@example.org") if "Centru" in m.get_body(("plain",)).get_content()]
+    assert len(digest) == 1
+    body = digest[0].get_body(("plain",)).get_content()
+    assert f"#{inside.id} " in body and f"#{outside.id} " not in body
+    feed = client.get(f"/feeds/service-areas/{area.id}.atom").get_data(as_text=True)
+    assert f"/reports/{inside.id}<" in feed and f"/reports/{outside.id}<" not in feed
