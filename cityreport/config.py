@@ -156,6 +156,8 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | No
         "PHOTO_MAX_PIXELS": 40_000_000,
         "PHOTO_MAX_COUNT": 5,
         "RATELIMIT_STORAGE_URI": values["REDIS_URL"],
+        # With Redis down, a resident's report must still be accepted: limits fail open.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_REPORTS": "10 per minute;100 per day",
         "WTF_CSRF_TIME_LIMIT": None,
     }
