@@ -16,6 +16,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     var form = $("report-form");
     if (!form) { return; }
+    // A page sent back with errors: move the focus to their summary, so it is read out first.
+    var summary = $("error-summary");
+    if (summary) { summary.focus(); }
     var latInput = $("lat"), lonInput = $("lon"), category = $("category");
     var status = $("location-status");
     var mapEl = $("report-map");

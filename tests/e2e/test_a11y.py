@@ -74,6 +74,7 @@ def test_error_messages_are_tied_to_their_fields_and_announced(live_server, page
     summary = page.locator(".error-summary")
     summary.wait_for()
     assert summary.get_attribute("role") == "alert"
+    assert page.evaluate("document.activeElement.id") == "error-summary", "the focus must move to the errors"
     description = page.locator("#description")
     assert description.get_attribute("aria-invalid") == "true"
     described_by = description.get_attribute("aria-describedby").split()

@@ -80,6 +80,7 @@ def test_the_acknowledgement_email_is_in_the_reporters_language(db_session, make
     outbox_id, payload = next((i, p) for i, p in emails if p["template"] == "report_received")
     rendered = messages.compose(outbox_id, payload)
     assert rendered.message["Subject"] == subject.format(id=report.id)
-    body = rendered.message.get_body(("plain",)).get_content()
+    body = next(part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+                for part in rendered.message.walk() if part.get_content_type() == "text/plain")
     assert phrase in body
     assert category.name(locale) in body
