@@ -31,9 +31,11 @@ bp = Blueprint("staff_admin", __name__, url_prefix="/staff/admin")
 
 @bp.context_processor
 def _labels() -> dict[str, object]:
+    from flask import current_app
+
     from cityreport.staff.views import staff_labels
 
-    return staff_labels()
+    return {**staff_labels(), "has_endpoint": lambda name: name in current_app.view_functions}
 
 MAX_GEOJSON_BYTES = 5 * 1024 * 1024
 
