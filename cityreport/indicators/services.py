@@ -1,8 +1,9 @@
 """Computing and storing the monthly indicators (DESIGN.md §5, version 1).
 
-One pass over the reports that matter for month M does the counting and the percentiles for all
-scopes at once (GROUPING SETS: city, each department, each category); reopen events and feedback
-answers are two small passes of their own; the Kaplan–Meier curves are drawn in rules.py from
+Two passes over the reports count for all scopes at once (GROUPING SETS: city, each department,
+each category): the month's flow (received, closed, with the percentiles) and its stock (the
+cohort falling due, the backlog at the end); reopen events and feedback answers are two small
+passes of their own; the Kaplan–Meier curves are drawn in rules.py from
 one row per report created in M. "Open at the end of M" is read from report_events: a report's
 status at `end` is the from_status of its first status-changing event at or after `end`, or its
 current status when nothing has changed since, so rebuilding an old month gives the same answer.
@@ -34,47 +35,28 @@ SCOPES = (CITY, DEPARTMENT, CATEGORY)
 
 _OPEN = "('new', 'acknowledged', 'in_progress')"
 
-# Reports that can count for month M: created in M (or early enough to fall due in M), closed in
-# M, still open, or changed status after M ended (so their status at the end of M differs).
-_MAIN_SQL = f"""
-WITH after_end AS (
-    SELECT DISTINCT ON (ev.report_id) ev.report_id, ev.from_status
-    FROM report_events ev
-    WHERE ev.to_status IS NOT NULL AND ev.at >= :e
-    ORDER BY ev.report_id, ev.at, ev.id
-), candidates AS (
-    SELECT r.id FROM reports r
-     WHERE r.created_at >= :s - (SELECT coalesce(max(resolve_target_days), 0) FROM categories) * interval '24 hours'
-       AND r.created_at < :e
-    UNION
-    SELECT r.id FROM reports r WHERE r.closed_at >= :s AND r.closed_at < :e
-    UNION
-    SELECT r.id FROM reports r WHERE r.status IN {_OPEN} AND r.created_at < :e
-    UNION
-    SELECT report_id FROM after_end
-), moved AS (
+# Two passes over the reports, so the percentiles only sort the reports they describe.
+# Pass 1: reports received in M or closed in M: counts, percentiles, acknowledgement, duplicates, moves.
+_FLOW_SQL = """
+WITH moved AS (
     SELECT DISTINCT report_id FROM report_events WHERE kind = 'reassigned' AND at >= :s
 ), facts AS (
     SELECT r.department_id, r.category_id, r.status, r.created_at, r.acknowledged_at, r.closed_at,
            r.created_at >= :s AND r.created_at < :e AS received,
-           r.closed_at >= :s AND r.closed_at < :e AS closed_in_month,
+           coalesce(r.closed_at >= :s AND r.closed_at < :e, false) AS closed_in_month,
            r.created_at + c.ack_target_hours * interval '1 hour' AS ack_due,
-           r.created_at + c.resolve_target_days * interval '24 hours' AS due,
-           r.created_at < :e AND coalesce(a.from_status, r.status) IN {_OPEN} AS open_at_end,
            m.report_id IS NOT NULL AS moved
-      FROM candidates k
-      JOIN reports r ON r.id = k.id
+      FROM reports r
       JOIN categories c ON c.id = r.category_id
-      LEFT JOIN after_end a ON a.report_id = r.id
       LEFT JOIN moved m ON m.report_id = r.id
      WHERE r.status <> 'invalid'
+       AND ((r.created_at >= :s AND r.created_at < :e) OR (r.closed_at >= :s AND r.closed_at < :e))
 ), measured AS (
     SELECT f.*,
            CASE WHEN f.received AND f.acknowledged_at IS NOT NULL
                 THEN extract(epoch FROM f.acknowledged_at - f.created_at)::float8 / 3600 END AS ack_hours,
            CASE WHEN f.closed_in_month
-                THEN extract(epoch FROM f.closed_at - f.created_at)::float8 / 86400 END AS close_days,
-           f.due >= :s AND f.due < :e AND f.due < :now AS due_in_month
+                THEN extract(epoch FROM f.closed_at - f.created_at)::float8 / 86400 END AS close_days
       FROM facts f
 )
 SELECT GROUPING(department_id) AS g_department, GROUPING(category_id) AS g_category,
@@ -82,7 +64,6 @@ SELECT GROUPING(department_id) AS g_department, GROUPING(category_id) AS g_categ
        count(*) FILTER (WHERE received) AS received,
        count(*) FILTER (WHERE closed_in_month) AS closed,
        count(*) FILTER (WHERE closed_in_month AND status = 'fixed') AS fixed,
-       count(*) FILTER (WHERE open_at_end) AS open_at_end,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY ack_hours) AS ack_hours_median,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY ack_hours) AS ack_hours_p90,
        count(ack_hours) AS ack_hours_n,
@@ -91,13 +72,53 @@ SELECT GROUPING(department_id) AS g_department, GROUPING(category_id) AS g_categ
        percentile_cont(0.5) WITHIN GROUP (ORDER BY close_days) AS close_days_median,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY close_days) AS close_days_p90,
        count(close_days) AS close_days_n,
-       count(*) FILTER (WHERE due_in_month) AS due_n,
-       count(*) FILTER (WHERE due_in_month AND closed_at <= due) AS closed_on_time_n,
        count(*) FILTER (WHERE received AND status = 'duplicate') AS duplicates,
-       count(*) FILTER (WHERE open_at_end AND due < :e) AS open_past_due_at_end,
-       count(*) FILTER (WHERE open_at_end AND created_at < :e - interval '720 hours') AS open_over_30_days_at_end,
        count(*) FILTER (WHERE received AND moved) AS reassigned
   FROM measured
+ GROUP BY GROUPING SETS ((), (department_id), (category_id))
+"""
+
+# Pass 2 (counts only, so it aggregates by hashing): the cohort falling due in M, and the backlog at the
+# end of M. Candidates: created early enough to fall due in M, still open, or changed status after M.
+_STOCK_SQL = f"""
+WITH after_end AS (
+    SELECT DISTINCT ON (ev.report_id) ev.report_id, ev.from_status
+    FROM report_events ev
+    WHERE ev.to_status IS NOT NULL AND ev.at >= :e
+    ORDER BY ev.report_id, ev.at, ev.id
+), window_start AS (
+    SELECT :s - coalesce(max(resolve_target_days), 0) * interval '24 hours' AS at FROM categories
+), candidates AS (
+    -- Open now, or falling due in M or later (the first condition only lets an index narrow the scan).
+    SELECT r.id, r.department_id, r.category_id, r.status, r.created_at, r.closed_at,
+           r.created_at + c.resolve_target_days * interval '24 hours' AS due
+      FROM reports r JOIN categories c ON c.id = r.category_id
+     WHERE r.status <> 'invalid' AND r.created_at < :e
+       AND (r.created_at >= (SELECT at FROM window_start) OR r.status IN {_OPEN})
+       AND (r.status IN {_OPEN} OR r.created_at + c.resolve_target_days * interval '24 hours' >= :s)
+    UNION ALL
+    -- The rest of those whose status changed after M: one index probe each.
+    SELECT x.* FROM after_end a CROSS JOIN LATERAL (
+        SELECT r.id, r.department_id, r.category_id, r.status, r.created_at, r.closed_at,
+               r.created_at + c.resolve_target_days * interval '24 hours' AS due
+          FROM reports r JOIN categories c ON c.id = r.category_id
+         WHERE r.id = a.report_id AND r.status <> 'invalid' AND r.created_at < :e
+           AND r.status NOT IN {_OPEN} AND r.created_at + c.resolve_target_days * interval '24 hours' < :s
+        OFFSET 0) x
+), facts AS (
+    SELECT k.department_id, k.category_id, k.created_at, k.closed_at, k.due,
+           coalesce(a.from_status, k.status) IN {_OPEN} AS open_at_end
+      FROM candidates k
+      LEFT JOIN after_end a ON a.report_id = k.id
+)
+SELECT GROUPING(department_id) AS g_department, GROUPING(category_id) AS g_category,
+       department_id, category_id,
+       count(*) FILTER (WHERE open_at_end) AS open_at_end,
+       count(*) FILTER (WHERE due >= :s AND due < :e AND due < :now) AS due_n,
+       count(*) FILTER (WHERE due >= :s AND due < :e AND due < :now AND closed_at <= due) AS closed_on_time_n,
+       count(*) FILTER (WHERE open_at_end AND due < :e) AS open_past_due_at_end,
+       count(*) FILTER (WHERE open_at_end AND created_at < :e - interval '720 hours') AS open_over_30_days_at_end
+  FROM facts
  GROUP BY GROUPING SETS ((), (department_id), (category_id))
 """
 
@@ -192,7 +213,8 @@ def compute_month(month: date, *, now: datetime | None = None) -> dict[tuple[str
     now = now or utcnow()
     start, end = rules.month_bounds(month, current_app.config["CITY_TIMEZONE"])
     params = {"s": start, "e": end, "now": now}
-    main = _grouped(_MAIN_SQL, params)
+    main = _grouped(_FLOW_SQL, params)
+    stock = _grouped(_STOCK_SQL, params)
     reopened = _grouped(_REOPENED_SQL, params)
     feedback = _grouped(_FEEDBACK_SQL, params)
     cohorts = _cohorts(params)
@@ -202,10 +224,10 @@ def compute_month(month: date, *, now: datetime | None = None) -> dict[tuple[str
     scopes.update((DEPARTMENT, i) for i in db.session.scalars(select(Department.id).where(Department.active)))
     scopes.update((CATEGORY, i) for i in db.session.scalars(select(Category.id).where(Category.active)))
     # An inactive department or category still appears in a month it had reports.
-    scopes.update((*main, *reopened, *feedback, *cohorts))
+    scopes.update((*main, *stock, *reopened, *feedback, *cohorts))
     result = {}
     for key in scopes:
-        counts = {**main.get(key, {}), **reopened.get(key, {}), **feedback.get(key, {})}
+        counts = {**main.get(key, {}), **stock.get(key, {}), **reopened.get(key, {}), **feedback.get(key, {})}
         km = rules.km_summary(cohorts.get(key, []))
         result[key] = rules.assemble(counts, km, population.get(key))
     return result
