@@ -273,3 +273,15 @@ def test_a_template_of_another_category_cannot_be_used(signed_in, report, make_c
     assert response.status_code == 422
     db.session.refresh(report)
     assert report.status == "new"
+
+
+def test_photos_are_shown_as_thumbnails_linking_to_the_display_size(signed_in, report):
+    from cityreport.media.models import Photo
+
+    db.session.add(Photo(report_id=report.id, position=0, storage_key="ab/abcdef-display.jpg",
+                         thumbnail_key="ab/abcdef-thumb.jpg", width=1600, height=1200, bytes=123_456, sha256="0" * 64))
+    db.session.flush()
+    db.session.expire(report, ["photos"])
+    page = signed_in.get(f"/staff/reports/{report.id}").get_data(as_text=True)
+    assert 'href="/media/ab/abcdef-display.jpg"' in page
+    assert 'src="/media/ab/abcdef-thumb.jpg"' in page
