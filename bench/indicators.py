@@ -73,17 +73,18 @@ def timed(fn, repeat: int = 3) -> tuple[float, list[float]]:
 GENERATE = """
 -- One row per report with its whole fate drawn at once; times in hours/days from creation.
 CREATE UNLOGGED TABLE plan AS
-SELECT g AS id,
+SELECT s.g AS id,
        c.id AS category_id, c.ack_target_hours, c.resolve_target_days, c.default_department_id AS dept,
-       ts AS created_at,
+       s.ts AS created_at,
        ST_SetSRID(ST_MakePoint(26.0 + 0.2 * (random() - 0.5) * (0.3 + random()),
                                44.43 + 0.13 * (random() - 0.5) * (0.3 + random())), 4326) AS location,
        random() AS fate, random() AS u1, random() AS u2, random() AS u3, random() AS u4
   FROM (SELECT g, timestamptz '2025-01-01 00:00+02' + (g::float8 / :n) * interval '365 days'
                   + random() * interval '30 minutes' AS ts,
-               random() AS pick
+               -- categories drawn by weight: each id appears in the array as often as its weight
+               (CAST(:weighted AS int[]))[1 + floor(random() * :nweighted)::int] AS category_id
           FROM generate_series(1, :n) g) s
-  JOIN LATERAL (SELECT * FROM bench_categories bc WHERE s.pick < bc.cum ORDER BY bc.cum LIMIT 1) c ON true;
+  JOIN categories c ON c.id = s.category_id;
 
 CREATE UNLOGGED TABLE fates AS
 SELECT p.*,
@@ -160,19 +161,13 @@ def seed(conn, reports: int) -> dict[str, float]:
     for i, slug in enumerate(DEPARTMENTS, start=1):
         conn.execute(text("INSERT INTO departments (id, slug, name_ro, name_en, is_fallback) "
                           "VALUES (:id, :slug, :slug, :slug, :fb)"), {"id": i, "slug": slug, "fb": slug == "dispecerat"})
-    total = sum(c[4] for c in CATEGORIES)
-    cum = 0.0
-    conn.execute(text("CREATE UNLOGGED TABLE bench_categories (id int, ack_target_hours int, "
-                      "resolve_target_days int, default_department_id int, cum float8)"))
+    weighted: list[int] = []
     for i, (code, dept, ack, resolve, weight) in enumerate(CATEGORIES, start=1):
-        cum += weight / total
+        weighted += [i] * weight
         conn.execute(text(
             "INSERT INTO categories (id, code, name_ro, name_en, group_ro, group_en, default_department_id, "
             "ack_target_hours, resolve_target_days) VALUES (:id, :code, :code, :code, 'g', 'g', :dept, :ack, :res)"),
             {"id": i, "code": code, "dept": dept + 1, "ack": ack, "res": resolve})
-        conn.execute(text("INSERT INTO bench_categories VALUES (:id, :ack, :res, :dept, :cum)"),
-                     {"id": i, "ack": ack, "res": resolve, "dept": dept + 1, "cum": 1.0 if i == len(CATEGORIES)
-                      else cum})
     # Bulk load the way one restores a dump: indexes and foreign-key triggers off, rebuilt afterwards.
     indexes = conn.execute(text(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('reports', 'report_events', 'feedback') "
@@ -185,7 +180,8 @@ def seed(conn, reports: int) -> dict[str, float]:
     conn.execute(text("SELECT setseed(0.42)"))
     for statement in GENERATE.split(";\n"):
         if statement.strip():
-            conn.execute(text(statement), {"n": reports, "now": NOW})
+            conn.execute(text(statement), {"n": reports, "now": NOW, "weighted": weighted,
+                                           "nweighted": len(weighted)})
     figures["generate_s"] = time.perf_counter() - start
     start = time.perf_counter()
     conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
@@ -194,7 +190,7 @@ def seed(conn, reports: int) -> dict[str, float]:
     for table in ("reports", "report_events", "feedback"):
         conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER ALL"))
     conn.execute(text("SELECT setval('reports_id_seq', (SELECT max(id) FROM reports))"))
-    conn.execute(text("DROP TABLE plan, fates, bench_categories"))
+    conn.execute(text("DROP TABLE plan, fates"))
     figures["index_s"] = time.perf_counter() - start
     return figures
 

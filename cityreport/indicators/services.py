@@ -144,12 +144,14 @@ SELECT GROUPING(r.department_id) AS g_department, GROUPING(r.category_id) AS g_c
 """
 
 # The Kaplan–Meier cohort: reports created in M; a close after the computation time is not known yet.
+# Sorted here as kaplan_meier() wants them, so its own sort only confirms the order.
 _COHORT_SQL = """
 SELECT r.department_id, r.category_id,
        extract(epoch FROM least(coalesce(r.closed_at, :now), :now) - r.created_at)::float8 / 86400 AS days,
        r.closed_at IS NOT NULL AND r.closed_at <= :now AS closed
   FROM reports r
  WHERE r.created_at >= :s AND r.created_at < :e AND r.created_at <= :now AND r.status <> 'invalid'
+ ORDER BY days, closed DESC
 """
 
 # An area counts once however many categories it is registered for.
