@@ -49,12 +49,13 @@ def test_compiled_catalogue_matches_its_po_file(locale):
     for message in catalog:
         if not message.id or "fuzzy" in message.flags:
             continue
+        prefix = f"{message.context}\x04" if message.context else ""  # how gettext keys a msgctxt
         if isinstance(message.id, (tuple, list)):
             for index, text in enumerate(message.string):
                 if text:
-                    expected[(message.id[0], index)] = text
+                    expected[(prefix + message.id[0], index)] = text
         elif message.string:
-            expected[message.id] = message.string
+            expected[prefix + message.id] = message.string
     actual = {key: value for key, value in mo._catalog.items() if key != ""}
     stale = sorted(str(k) for k in expected.keys() ^ actual.keys()) + \
         sorted(str(k) for k in expected.keys() & actual.keys() if expected[k] != actual[k])
