@@ -137,7 +137,7 @@ def test_service_definition_json_and_xml(client, city):
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_unknown_service_is_404_in_the_spec_error_shape(client, city, fmt):
-    response = client.get(f"{BASE}/services/nope.{fmt}")
+    response = client.get(f"{BASE}/services/nope.{fmt}", headers={"Accept-Language": "en"})
     assert response.status_code == 404
     if fmt == "json":
         assert js(response) == [{"code": 404, "description": "service_code nope not found"}]
@@ -210,7 +210,7 @@ def test_post_without_a_valid_key_is_403(client, city, fmt):
 def test_address_string_without_coordinates_is_400_with_a_clear_message(client, city, api_key):
     fields = post_fields(api_key, address_string="Strada Memorandumului 28")
     del fields["lat"], fields["long"]
-    response = client.post(f"{BASE}/requests.json", data=fields)
+    response = client.post(f"{BASE}/requests.json", data=fields, headers={"Accept-Language": "en"})
     assert response.status_code == 400
     assert "lat and long" in js(response)[0]["description"]
 
@@ -227,7 +227,8 @@ def test_address_string_without_coordinates_is_400_with_a_clear_message(client, 
     ({"media_url": "ftp://x"}, "media_url"),
 ])
 def test_bad_input_is_400_naming_the_parameter(client, city, api_key, extra, fragment):
-    response = client.post(f"{BASE}/requests.json", data=post_fields(api_key, **extra))
+    response = client.post(f"{BASE}/requests.json", data=post_fields(api_key, **extra),
+                           headers={"Accept-Language": "en"})
     assert response.status_code == 400, response.get_data(as_text=True)
     descriptions = " ".join(e["description"] for e in js(response))
     assert fragment in descriptions
@@ -342,7 +343,7 @@ def test_dates_without_zone_are_city_time(client, reports):
     ("jurisdiction_id=elsewhere", "jurisdiction_id"),
 ])
 def test_bad_filters_are_400_or_404(client, reports, query, fragment):
-    response = client.get(f"{BASE}/requests.json?{query}")
+    response = client.get(f"{BASE}/requests.json?{query}", headers={"Accept-Language": "en"})
     assert response.status_code in (400, 404)
     assert fragment in js(response)[0]["description"]
 
