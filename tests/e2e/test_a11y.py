@@ -52,9 +52,8 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, browse
             page.wait_for_selector(".error-summary")
             found[f"{language} /report (errors)"] = run_axe(page)
             _sign_in(page, live_server.url)
-            for path in ("/staff/queue", "/staff/queue?status=open&sort=overdue"):
-                page.goto(live_server.url + path)
-                found[f"{language} {path} (signed in)"] = run_axe(page)
+            page.goto(live_server.url + "/staff/queue")
+            found[f"{language} /staff/queue (signed in)"] = run_axe(page)
         finally:
             context.close()
 
