@@ -210,3 +210,20 @@ def test_two_senders_at_once_send_a_row_once(committed, redis_conn, smtp, app):
     first.join(30)
     assert sorted(results) == ["busy", "fanned out 1, sent 1"]
     assert len(smtp.inbox.messages) == 1
+
+
+def test_the_long_running_worker_runs_the_scheduled_relay_by_itself(committed, redis_conn, smtp):
+    """`python -m worker` as `make run` starts it: the scheduler thread's relay finds a row nobody enqueued."""
+    _, category = city(db.session)
+    submit(category)
+    redis_conn.delete("rq:queue:notifications")  # as if Redis had lost the job
+    age_outbox()
+    proc = subprocess.Popen([sys.executable, "-m", "worker"], cwd=ROOT, env=worker_env(smtp),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        smtp.inbox.wait_for(1, timeout=60)
+        assert len(smtp.inbox.to("ana@example.org")) == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    assert "scheduled outbox-relay" in stderr
