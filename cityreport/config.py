@@ -95,6 +95,25 @@ def normalise_database_url(url: str) -> str:
     raise ConfigError("DATABASE_URL must start with postgresql:// or postgresql+psycopg://")
 
 
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def development_secret_key(directory: Path = INSTANCE_DIR) -> str:
+    path = directory / "secret_key"
+    try:
+        key = path.read_text().strip()
+        if len(key) >= 32:
+            return key
+    except FileNotFoundError:
+        pass
+    directory.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
 def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Read, validate and return the Flask config mapping. Fails fast with one clear message."""
     env = os.environ if env is None else env
@@ -118,9 +137,9 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | No
             raise ConfigError("Production start-up needs " + " and ".join(missing) +
                               " set in the environment; refusing to start with development defaults.")
     if not values["SECRET_KEY"]:
-        # Development only: a fresh random key per process keeps sessions working without a
-        # shared secret being committed anywhere.
-        values["SECRET_KEY"] = secrets.token_hex(32)
+        # Development only: the web server and the worker must share one key (the worker signs the
+        # links the web app checks), so it is generated once and kept in instance/, never committed.
+        values["SECRET_KEY"] = development_secret_key()
 
     values["DATABASE_URL"] = normalise_database_url(values["DATABASE_URL"])
     try:

@@ -11,6 +11,8 @@ def test_development_has_safe_defaults():
     assert config["DEFAULT_LOCALE"] == "ro"
     assert config["MAP_TILE_URL"] is None
     assert len(config["SECRET_KEY"]) >= 32
+    # The web process and the worker read the same development key.
+    assert load(env={})["SECRET_KEY"] == config["SECRET_KEY"]
     assert config["SESSION_COOKIE_SECURE"] is False
 
 
@@ -56,3 +58,11 @@ def test_database_url_forms(url, expected):
 def test_bad_values_fail_fast_naming_the_setting(env, message):
     with pytest.raises(ConfigError, match=message):
         load(env=env)
+
+
+def test_development_secret_key_is_created_once_and_private(tmp_path):
+    from cityreport.config import development_secret_key
+
+    key = development_secret_key(tmp_path)
+    assert development_secret_key(tmp_path) == key and len(key) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
