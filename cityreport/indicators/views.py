@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from urllib.parse import urlparse
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
@@ -96,9 +97,31 @@ def annual_csv(year: int):
     return response
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def _weasyprint():
+    """Import WeasyPrint without letting it change Pillow for the whole process.
+
+    Its import sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True, which would make the photo intake
+    accept truncated uploads; the flag is put back at once (our PDF has no raster images).
+    """
+    from PIL import ImageFile
+
+    with _IMPORT_LOCK:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        try:
+            import weasyprint
+            import weasyprint.urls
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return weasyprint
+
+
 def _pdf(html: str) -> bytes:
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    weasyprint = _weasyprint()
+    HTML = weasyprint.HTML
+    URLFetcher, URLFetcherResponse = weasyprint.urls.URLFetcher, weasyprint.urls.URLFetcherResponse
 
     static_prefix = url_for("static", filename="").split("?")[0]
 
