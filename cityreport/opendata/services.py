@@ -30,7 +30,8 @@ from cityreport.opendata.rules import COLUMN_NAMES, INDICATOR_LEAD_COLUMNS, SCHE
 CHUNK = 64 * 1024
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
-# One query for both formats; the photo is the first by position, the order is the index's.
+# One query for both formats. The photo is the first by position; one pass over photos joined by hash
+# or merge costs far less than a lookup per report (bench/README.md).
 _REPORTS_SQL = """
 SELECT r.id, c.code AS category_code, c.name_ro AS category_name_ro, c.name_en AS category_name_en,
        d.slug AS department, d.name_ro AS department_name_ro, d.name_en AS department_name_en, r.status,
@@ -38,21 +39,21 @@ SELECT r.id, c.code AS category_code, c.name_ro AS category_name_ro, c.name_en A
        to_char(r.acknowledged_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM') AS acknowledged_at,
        to_char(r.closed_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM') AS closed_at,
        round(ST_Y(r.location)::numeric, 6) AS latitude, round(ST_X(r.location)::numeric, 6) AS longitude,
-       r.description,
-       {photo_prefix} || (SELECT p.storage_key FROM photos p WHERE p.report_id = r.id
-                          ORDER BY p.position, p.id LIMIT 1) AS photo_url
+       r.description, {photo_prefix} || ph.storage_key AS photo_url
 FROM reports r
 JOIN categories c ON c.id = r.category_id
 JOIN departments d ON d.id = r.department_id
+LEFT JOIN (SELECT DISTINCT ON (report_id) report_id, storage_key FROM photos
+           ORDER BY report_id, position, id) ph ON ph.report_id = r.id
 WHERE r.hidden = false AND r.status <> 'invalid' {period}
 ORDER BY r.created_at, r.id
 """
 
+# Text concatenation with to_json() for each value writes the same JSON as json_build_object at about
+# half the cost per row (bench/README.md); coalesce turns SQL NULL into JSON null.
 _FEATURE_SQL = """
-json_build_object(
-  'type', 'Feature', 'id', e.id,
-  'geometry', json_build_object('type', 'Point', 'coordinates', json_build_array(e.longitude, e.latitude)),
-  'properties', json_build_object({properties}))::text
+'{{"type": "Feature", "id": ' || e.id || ', "geometry": {{"type": "Point", "coordinates": ['
+  || e.longitude || ', ' || e.latitude || ']}}, "properties": {{' || {properties} || '}}}}'
 """
 
 
@@ -86,8 +87,9 @@ def _reports_query(period: Period) -> sql.Composed:
 
 
 def _feature_sql() -> sql.Composed:
-    properties = sql.SQL(", ").join(
-        sql.SQL("{}, e.{}").format(sql.Literal(name), sql.Identifier(name)) for name in COLUMN_NAMES)
+    properties = sql.SQL(" || ', ' || ").join(
+        sql.SQL("{} || coalesce(to_json(e.{})::text, 'null')").format(sql.Literal(f'"{name}": '), sql.Identifier(name))
+        for name in COLUMN_NAMES)
     return sql.SQL(_FEATURE_SQL).format(properties=properties)
 
 
@@ -106,13 +108,25 @@ def _raw_connection():
     return db.session.connection().connection.driver_connection
 
 
-def _rebuffer(chunks: Iterator[bytes]) -> Iterator[bytes]:
+def _copy_out(statement: sql.Composed, *, drop_first_byte: bool = False) -> Iterator[bytes]:
+    """COPY's output in blocks of about CHUNK bytes.
+
+    libpq hands over one row at a time; gathering them here, in one loop, keeps the Python work per
+    row to a single append.
+    """
+    connection = _raw_connection()
     buffer = bytearray()
-    for chunk in chunks:
-        buffer += chunk
-        if len(buffer) >= CHUNK:
-            yield bytes(buffer)
-            buffer.clear()
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in copy:
+            buffer += row
+            if len(buffer) >= CHUNK:
+                if drop_first_byte:
+                    del buffer[0]
+                    drop_first_byte = False
+                yield bytes(buffer)
+                buffer.clear()
+    if drop_first_byte and buffer:
+        del buffer[0]
     if buffer:
         yield bytes(buffer)
 
@@ -121,14 +135,7 @@ def reports_csv(period: Period) -> Iterator[bytes]:
     """RFC 4180 CSV, UTF-8, with a header row; empty cells for absent values."""
     statement = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')").format(
         _reports_query(period))
-
-    def chunks() -> Iterator[bytes]:
-        connection = _raw_connection()
-        with connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for block in copy:
-                yield bytes(block)
-
-    return _rebuffer(chunks())
+    return _copy_out(statement)
 
 
 def reports_geojson(period: Period) -> Iterator[bytes]:
@@ -136,24 +143,17 @@ def reports_geojson(period: Period) -> Iterator[bytes]:
 
     Each feature is a line that PostgreSQL writes through COPY, prefixed with a comma. The CSV format
     with a delimiter and quote character that JSON text never contains (it escapes every control
-    character) passes the text through byte for byte; only the first feature's comma is dropped here.
+    character) passes the text through byte for byte; only the first feature's comma is dropped.
     """
     statement = sql.SQL("COPY (SELECT ',' || ({}) FROM ({}) e) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', "
                         "QUOTE E'\\x02', ENCODING 'UTF8')").format(_feature_sql(), _reports_query(period))
 
     def chunks() -> Iterator[bytes]:
         yield b'{"type": "FeatureCollection", "features": [\n'
-        connection = _raw_connection()
-        first = True
-        with connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for block in copy:
-                data = bytes(block)
-                if first and data:
-                    data, first = data[1:], False
-                yield data
+        yield from _copy_out(statement, drop_first_byte=True)
         yield b"]}\n"
 
-    return _rebuffer(chunks())
+    return chunks()
 
 
 def reports_stamp(period: Period, fmt: str) -> Stamp:
