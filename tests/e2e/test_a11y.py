@@ -36,6 +36,7 @@ def _sign_in(page, base: str) -> None:
 
 def test_main_pages_have_no_serious_accessibility_violations(live_server, browser, demo_city, capsys):
     found: dict[str, list] = {}
+    widths: dict[str, int] = {}
     for language in ("ro", "en"):
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale=f"{language}-RO",
                                       service_workers="block")
@@ -46,6 +47,7 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, browse
                 page.goto(f"{live_server.url}{url}?lang={language}" if "?" not in url else url)
                 assert page.evaluate("document.documentElement.lang") == language
                 found[f"{language} {url}"] = run_axe(page)
+                widths[f"{language} {url}"] = page.evaluate("document.documentElement.scrollWidth")
             # A form sent back with errors: the messages must be tied to their fields and announced.
             page.goto(f"{live_server.url}/report?lang={language}")
             page.click("#report-form button[type=submit]")
@@ -54,6 +56,10 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, browse
             _sign_in(page, live_server.url)
             page.goto(live_server.url + "/staff/queue")
             found[f"{language} /staff/queue (signed in)"] = run_axe(page)
+            widths[f"{language} /staff/queue"] = page.evaluate("document.documentElement.scrollWidth")
+            page.goto(live_server.url + page.locator("table a[href*='/staff/reports/']").first.get_attribute("href"))
+            found[f"{language} /staff/reports/<id> (signed in)"] = run_axe(page)
+            widths[f"{language} /staff/reports/<id>"] = page.evaluate("document.documentElement.scrollWidth")
         finally:
             context.close()
 
@@ -63,6 +69,7 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, browse
             counts = {impact: sum(1 for v in violations if v["impact"] == impact)
                       for impact in ("critical", "serious", "moderate", "minor")}
             print(f"  {where}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    assert {where: w for where, w in widths.items() if w > 390} == {}, "pages wider than the phone"
     problems = "\n".join(describe(where, blocking(v)) for where, v in found.items() if blocking(v))
     assert not problems, "serious or critical accessibility violations:\n" + problems
 
