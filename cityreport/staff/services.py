@@ -211,6 +211,25 @@ def _page_columns(due):
             func.left(Report.description, 160).label("excerpt"), Report.version, due.label("due_at"))
 
 
+def _due_groups(wanted: QueueFilter, statuses: Sequence[str]):
+    """One row per (category, open status) with the interval from creation to due."""
+    status_rows = values(column("status", String), name="wanted_statuses").data([(s,) for s in statuses])
+    offset = case((status_rows.c.status == "new", func.make_interval(0, 0, 0, 0, Category.ack_target_hours)),
+                  else_=func.make_interval(0, 0, 0, 0, Category.resolve_target_days * 24))
+    groups = select(Category.id.label("category_id"), status_rows.c.status, offset.label("due_after")) \
+        .select_from(Category).join(status_rows, true())
+    if wanted.category_id is not None:
+        groups = groups.where(Category.id == wanted.category_id)
+    return groups.subquery("groups")
+
+
+def _in_group(groups) -> tuple[Any, ...]:
+    # The explicit open-status list lets the planner prove the partial indexes apply; the
+    # per-group status alone is a parameter it cannot reason about.
+    return (Report.status.in_(report_rules.OPEN_STATUSES), Report.category_id == groups.c.category_id,
+            Report.status == groups.c.status)
+
+
 def _most_overdue_statement(user: StaffUser, wanted: QueueFilter, *, now: datetime, limit: int):
     """Most overdue first without sorting every open report.
 
@@ -220,19 +239,8 @@ def _most_overdue_statement(user: StaffUser, wanted: QueueFilter, *, now: dateti
     shifted by the group's constant), and only those few are merged and sorted.
     """
     terms, _needs = _conditions(user, replace(wanted, overdue=False), now)
-    statuses = values(column("status", String), name="wanted_statuses").data([(s,) for s in wanted.statuses])
-    offset = case((statuses.c.status == "new", func.make_interval(0, 0, 0, 0, Category.ack_target_hours)),
-                  else_=func.make_interval(0, 0, 0, 0, Category.resolve_target_days * 24))
-    groups = select(Category.id.label("category_id"), statuses.c.status, offset.label("due_after")) \
-        .select_from(Category).join(statuses, true())
-    if wanted.category_id is not None:
-        groups = groups.where(Category.id == wanted.category_id)
-    groups = groups.subquery("groups")
-    # The explicit open-status list lets the planner prove the partial indexes apply; the
-    # per-group status alone is a parameter it cannot reason about.
-    page = select(*_page_columns(Report.created_at + groups.c.due_after)).where(
-        *terms, Report.status.in_(report_rules.OPEN_STATUSES), Report.category_id == groups.c.category_id,
-        Report.status == groups.c.status)
+    groups = _due_groups(wanted, wanted.statuses)
+    page = select(*_page_columns(Report.created_at + groups.c.due_after)).where(*terms, *_in_group(groups))
     if wanted.overdue:
         page = page.where(Report.created_at < literal(now, DateTime(timezone=True)) - groups.c.due_after)
     if wanted.cursor is not None:
@@ -287,14 +295,32 @@ def status_counts(user: StaffUser, wanted: QueueFilter, *, now: datetime) -> dic
     A view of open reports counts the open statuses only: years of closed reports would make the
     count read ten times the index entries of the page itself (see bench/queue.py).
     """
-    terms, needs_category = _conditions(user, wanted, now)
     counted = report_rules.OPEN_STATUSES if set(wanted.statuses) <= set(report_rules.OPEN_STATUSES) \
         else report_rules.STATUSES
+    if wanted.overdue:
+        return _overdue_counts(user, wanted, now=now)
+    terms, needs_category = _conditions(user, wanted, now)
     stmt = select(Report.status, func.count()).where(*terms, Report.status.in_(counted)).group_by(Report.status)
     if needs_category:
         stmt = stmt.join(Category, Category.id == Report.category_id)
     counts = dict.fromkeys(counted, 0)
     counts.update({status: n for status, n in db.session.execute(stmt)})
+    return counts
+
+
+def _overdue_counts(user: StaffUser, wanted: QueueFilter, *, now: datetime) -> dict[str, int]:
+    """Overdue reports per open status: per (category, status) group an index range count
+    (created before now minus the group's interval) instead of every open report's due time."""
+    terms, _needs = _conditions(user, replace(wanted, overdue=False), now)
+    groups = _due_groups(wanted, report_rules.OPEN_STATUSES)
+    per_group = (select(func.count().label("n")).select_from(Report)
+                 .where(*terms, *_in_group(groups),
+                        Report.created_at < literal(now, DateTime(timezone=True)) - groups.c.due_after)
+                 .lateral("group_count"))
+    stmt = (select(groups.c.status, func.sum(per_group.c.n)).select_from(groups).join(per_group, true())
+            .group_by(groups.c.status))
+    counts = dict.fromkeys(report_rules.OPEN_STATUSES, 0)
+    counts.update({status: int(n or 0) for status, n in db.session.execute(stmt)})
     return counts
 
 

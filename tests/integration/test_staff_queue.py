@@ -93,6 +93,8 @@ def test_overdue_filter_and_marking(signed_in, create_report, category):
     set_status(late_closed, "fixed")
     html = signed_in.get("/staff/queue?overdue=1").get_data(as_text=True)
     assert sorted(_ids(html)) == sorted([late_new.id, late_open.id])
+    counts = dict(re.findall(r'data-status="(\w+)">\s*<span[^>]*>[^<]*</span> <strong>(\d+)</strong>', html))
+    assert counts == {"new": "1", "acknowledged": "0", "in_progress": "1"}
     assert "Overdue by" in html
     all_html = signed_in.get("/staff/queue").get_data(as_text=True)
     assert set(_ids(all_html)) == {late_new.id, on_time_new.id, acknowledged.id, late_open.id}
