@@ -45,7 +45,8 @@ class Report(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     reopened_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+    # Indexed: the self-referencing key is checked on every report delete and listed on the original.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"), index=True)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     # Private: never in public pages, APIs or exports; erased after RETENTION_MONTHS.
     reporter_name: Mapped[str | None] = mapped_column(String(200))
