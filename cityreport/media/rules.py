@@ -12,7 +12,6 @@ JPEG = "jpeg"
 PNG = "png"
 WEBP = "webp"
 HEIF = "heif"
-ALLOWED_FORMATS = (JPEG, PNG, WEBP, HEIF)
 
 # Pillow's plugin name for each sniffed format; opening with only that plugin stops a file that
 # sniffs as one format from being parsed as another.
@@ -129,11 +128,6 @@ def orientation_transpose(orientation: Any) -> str | None:
     if not isinstance(orientation, int):
         return None
     return ORIENTATION_TRANSPOSE.get(orientation)
-
-
-def orientation_swaps_sides(orientation: Any) -> bool:
-    """EXIF orientations 5–8 are rotated a quarter turn: the shown width is the stored height."""
-    return isinstance(orientation, int) and orientation in (5, 6, 7, 8)
 
 
 def _rational(value: Any) -> float | None:

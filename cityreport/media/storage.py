@@ -114,7 +114,3 @@ def get_storage() -> Storage:
     if storage is None:
         storage = storages[root] = LocalStorage(root)
     return storage
-
-
-def content_type_for(key: str) -> str:
-    return rules.content_type_for_key(key)
