@@ -80,7 +80,9 @@ def test_error_messages_are_tied_to_their_fields_and_announced(live_server, page
     summary = page.locator(".error-summary")
     summary.wait_for()
     assert summary.get_attribute("role") == "alert"
-    assert page.evaluate("document.activeElement.id") == "error-summary", "the focus must move to the errors"
+    # The focus moves to the summary once the page's scripts have run, so it is read out first.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'",
+                           timeout=5000)
     description = page.locator("#description")
     assert description.get_attribute("aria-invalid") == "true"
     described_by = description.get_attribute("aria-describedby").split()
