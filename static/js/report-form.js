@@ -51,6 +51,14 @@
 
     if (map) {
       map.on("click", function (e) { placePin(e.latlng.lat, e.latlng.lng, false); writeInputs(e.latlng.lat, e.latlng.lng); });
+      // Keyboard: Leaflet pans with the arrows and zooms with +/-; Enter puts the pin in the middle.
+      mapEl.addEventListener("keydown", function (e) {
+        if (e.key !== "Enter" || e.target !== mapEl) { return; }
+        e.preventDefault();
+        var c = map.getCenter();
+        placePin(c.lat, c.lng, false);
+        writeInputs(c.lat, c.lng);
+      });
       var lat0 = parseCoord(latInput.value), lon0 = parseCoord(lonInput.value);
       if (lat0 !== null && lon0 !== null) { placePin(lat0, lon0, true); }
     }

@@ -16,7 +16,7 @@ from cityreport.errors import ValidationError
 from cityreport.media import rules, services
 from cityreport.media.models import Photo
 from cityreport.media.services import ProcessedPhoto, photo_url, process_upload, store_photos
-from cityreport.media.storage import LocalStorage, StorageKeyError, get_storage
+from cityreport.media.storage import LocalStorage, Storage, StorageKeyError, get_storage
 
 NOT_AN_IMAGE = "the file is not a JPEG, PNG, WebP or HEIC image"
 DAMAGED = "the photo is damaged or incomplete and cannot be read"
@@ -376,6 +376,7 @@ def test_damaged_files_never_raise_anything_but_validation_errors(ctx, fmt):
 
 def test_local_storage_round_trip(tmp_path):
     storage = LocalStorage(tmp_path)
+    assert isinstance(storage, Storage)
     key = rules.storage_key("ab12" + "0" * 60, rules.DISPLAY)
     assert not storage.exists(key)
     storage.put(key, b"first", "image/jpeg")
@@ -464,6 +465,42 @@ def test_served_photo_has_no_exif_and_is_cached_forever(client, create_report):
     thumbnail = client.get(thumbnail_url)
     assert thumbnail.status_code == 200 and Image.open(io.BytesIO(thumbnail.data)).size == (300, 400)
     assert_no_metadata(thumbnail.data)
+
+
+class MemoryStorage:
+    """Another backend, as an S3-compatible one would be: only the interface is shared."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, tuple[bytes, str]] = {}
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.objects[key] = (data, content_type)
+
+    def open(self, key: str) -> bytes:
+        if key not in self.objects:
+            raise FileNotFoundError(key)
+        return self.objects[key][0]
+
+    def exists(self, key: str) -> bool:
+        return key in self.objects
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
+    def list_keys(self):
+        return iter([(key, 0.0) for key in self.objects])
+
+
+def test_a_configured_storage_backend_replaces_local_disk(client, create_report, monkeypatch):
+    memory = MemoryStorage()
+    assert isinstance(memory, Storage)
+    monkeypatch.setitem(client.application.config, "MEDIA_STORAGE", memory)
+    (row,) = store_photos(create_report().id, [process_upload(encode(picture((321, 123)), "JPEG"))])
+    assert set(memory.objects) == {row.storage_key, row.thumbnail_key}
+    assert memory.objects[row.storage_key][1] == "image/jpeg"
+    assert not (Path(client.application.config["MEDIA_ROOT"]) / row.storage_key).exists()
+    response = client.get(f"/media/{row.storage_key}")
+    assert response.status_code == 200 and response.data == memory.objects[row.storage_key][0]
 
 
 def test_unknown_and_malicious_media_paths_are_404(client, app):
