@@ -23,7 +23,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-# The script's own folder holds other benchmarks (one is named queue.py, like the standard module).
+# The script's own folder holds other benchmarks (any could shadow a standard module).
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 # Run as a script, Python puts bench/ first on the path, where sibling benchmark files could shadow
-# standard modules (a bench/queue.py hides `queue`); the project root goes there instead.
+# standard modules; the project root goes there instead.
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 # Run as a script, Python puts bench/ first on the path, where other benchmarks' module names
-# (bench/queue.py) would shadow the standard library. The project root goes there instead.
+# would shadow the standard library. The project root goes there instead.
 if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 elif str(Path(__file__).resolve().parent.parent) not in sys.path:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run as a script, Python puts bench/ first on the path, where sibling benchmarks could shadow stdlib
-# modules (a bench/queue.py hides `queue`); only the project root is wanted.
+# modules; only the project root is wanted.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 

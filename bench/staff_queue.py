@@ -18,7 +18,7 @@ reports in index order (no Sort node), at any depth.
 
 Goals: p95 ≤ 50 ms for the query, ≤ 150 ms for the page.
 
-Run:  flock /tmp/cityreport-bench.lock .venv/bin/python bench/queue.py [--reports N] [--runs N]
+Run:  flock /tmp/cityreport-bench.lock .venv/bin/python bench/staff_queue.py [--reports N] [--runs N]
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is named queue.py; Python puts its folder first on sys.path, where it would shadow the
-# standard library's `queue` module for everything imported below.
+# Run as a script, Python puts bench/ first on sys.path; only the project root is wanted there.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse  # noqa: E402
