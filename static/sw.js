@@ -34,7 +34,8 @@
 
   function fromNetworkThenCache(request, url) {
     return fetch(request).then(function (response) {
-      if (response.ok && keptPage(url) && !response.redirected) {
+      var private_ = /no-store|private/.test(response.headers.get("Cache-Control") || "");
+      if (response.ok && keptPage(url) && !response.redirected && !private_) {
         var copy = response.clone();
         caches.open(CACHE).then(function (cache) { cache.put(url.pathname, copy); });
       }
