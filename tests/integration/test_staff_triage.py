@@ -285,3 +285,17 @@ def test_photos_are_shown_as_thumbnails_linking_to_the_display_size(signed_in, r
     page = signed_in.get(f"/staff/reports/{report.id}").get_data(as_text=True)
     assert 'href="/media/ab/abcdef-display.jpg"' in page
     assert 'src="/media/ab/abcdef-thumb.jpg"' in page
+
+
+def test_triage_page_shows_answers_to_the_categorys_open311_questions(signed_in, clerk, create_report,
+                                                                      make_category):
+    from cityreport.open311.models import ServiceAttribute
+
+    category = make_category(default_department=clerk.department)
+    db.session.add(ServiceAttribute(category_id=category.id, code="depth", datatype="singlevaluelist",
+                                    description_ro="Cât de adâncă este?", description_en="How deep is it?",
+                                    values=[{"key": "deep", "name_ro": "Adâncă", "name_en": "Deep"}]))
+    db.session.flush()
+    report = create_report(category=category, attributes={"depth": "deep"})
+    page = signed_in.get(f"/staff/reports/{report.id}").get_data(as_text=True)
+    assert "How deep is it?" in page and "Deep" in page
