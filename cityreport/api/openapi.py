@@ -55,8 +55,9 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _errors(*codes: int) -> dict[str, Any]:
     text = {400: "Malformed input; `error.fields` names each bad field.",
-            404: "No such public report.",
+            404: "Not found: no such public report, or that month has not been computed.",
             413: "The upload is too large.",
+            410: "The feedback link was already used or has expired.",
             422: "Input that is well formed but not acceptable; `error.fields` names each bad field.",
             429: "Too many reports from this address; see `Retry-After`."}
     return {str(code): _json({"$ref": "#/components/schemas/Error"}, text[code]) for code in codes}
@@ -139,6 +140,52 @@ def document() -> dict[str, Any]:
                                            "categories": {"type": "array",
                                                           "items": {"$ref": "#/components/schemas/Category"}}}}}}},
                         "Categories.")},
+                },
+            },
+            "/api/v1/reports/{report_id}/feedback": {
+                "post": {
+                    "operationId": "answerFeedback",
+                    "summary": "The reporter's answer to \"is it really fixed?\", with the token from the e-mail.",
+                    "parameters": [{"name": "report_id", "in": "path", "required": True,
+                                    "schema": {"type": "integer", "minimum": 1}}],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["token", "answer"],
+                        "properties": {"token": {"type": "string", "minLength": 1},
+                                       "answer": {"type": "string", "enum": ["fixed", "not_fixed", "dont_know"]},
+                                       "rating": {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True},
+                                       "comment": {"type": "string", "maxLength": 2000, "nullable": True}}}}}},
+                    "responses": {
+                        "200": _json({"type": "object", "required": ["report_id", "answer"],
+                                      "properties": {"report_id": {"type": "integer"},
+                                                     "answer": {"type": "string"},
+                                                     "rating": {"type": "integer", "nullable": True},
+                                                     "report_status": {"type": "string", "nullable": True}}},
+                                     "Stored; \"not_fixed\" reopens the report."),
+                        **_errors(400, 404, 410, 422),
+                    },
+                },
+            },
+            "/api/v1/indicators": {
+                "get": {
+                    "operationId": "monthIndicators",
+                    "summary": "The monthly responsiveness indicators (DESIGN §5, definition version 1) of a "
+                               "month: the city, each department and each category.",
+                    "parameters": [{"name": "month", "in": "query", "required": True,
+                                    "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                                    "description": "YYYY-MM, in the city's time zone."}],
+                    "responses": {
+                        "200": _json({"type": "object",
+                                      "required": ["month", "definition_version", "computed_at", "city",
+                                                   "departments", "categories"],
+                                      "properties": {"month": {"type": "string"},
+                                                     "definition_version": {"type": "integer"},
+                                                     "computed_at": {"type": "string", "format": "date-time"},
+                                                     "city": {"type": "object"},
+                                                     "departments": {"type": "array", "items": {"type": "object"}},
+                                                     "categories": {"type": "array", "items": {"type": "object"}}}},
+                                     "The month's snapshot."),
+                        **_errors(400, 404),
+                    },
                 },
             },
             "/api/v1/areas": {

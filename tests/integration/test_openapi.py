@@ -44,7 +44,7 @@ def test_document_describes_the_fields_parse_report_validates(client):
 def test_api_keeps_to_its_document_under_generated_requests(app, client, city):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 6
+    assert len(operations) == 8
     for operation in operations:
         @given(case=operation.as_strategy())
         @settings(max_examples=12, deadline=None, database=None, derandomize=True,
