@@ -15,6 +15,7 @@ from cityreport.departments import rules
 from cityreport.departments.models import ROLES, Category, Department, StaffUser
 from cityreport.errors import ValidationError
 from cityreport.extensions import db
+from cityreport.models_base import upsert
 
 _hasher = PasswordHasher()
 # The test suite hashes hundreds of passwords; the KDF's cost is argon2's to test, not ours.
@@ -130,14 +131,7 @@ def save_department(data: dict[str, Any], department: Department | None = None) 
         for other in db.session.scalars(select(Department).where(Department.is_fallback.is_(True))):
             if department is None or other.id != department.id:
                 other.is_fallback = False
-    if department is None:
-        department = Department(**values)
-        db.session.add(department)
-    else:
-        for key, value in values.items():
-            setattr(department, key, value)
-    db.session.flush()
-    return department
+    return upsert(Department, department, values)
 
 
 def save_category(data: dict[str, Any], category: Category | None = None) -> Category:
@@ -165,14 +159,7 @@ def save_category(data: dict[str, Any], category: Category | None = None) -> Cat
         fields["code"] = _("another category has this code")
     if fields:
         raise ValidationError(fields=fields)
-    if category is None:
-        category = Category(**values)
-        db.session.add(category)
-    else:
-        for key, value in values.items():
-            setattr(category, key, value)
-    db.session.flush()
-    return category
+    return upsert(Category, category, values)
 
 
 def set_staff_active(user: StaffUser, active: bool) -> None:

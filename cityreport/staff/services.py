@@ -38,7 +38,7 @@ from cityreport.departments.models import Category, Department, StaffUser
 from cityreport.errors import Conflict, ValidationError
 from cityreport.extensions import db
 from cityreport.geo import latlon
-from cityreport.models_base import utcnow
+from cityreport.models_base import upsert, utcnow
 from cityreport.queue import get_redis
 from cityreport.reports import rules as report_rules
 from cityreport.reports import services as reports
@@ -573,11 +573,4 @@ def save_template(user: StaffUser, data: Any, template: ResponseTemplate | None 
     values = {"title": title, "text_ro": text_ro, "text_en": text_en, "status": status,
               "category_id": category_id, "department_id": department_id,
               "active": str(data.get("active") or "").lower() in {"1", "on", "true", "yes"}}
-    if template is None:
-        template = ResponseTemplate(**values)
-        db.session.add(template)
-    else:
-        for key, value in values.items():
-            setattr(template, key, value)
-    db.session.flush()
-    return template
+    return upsert(ResponseTemplate, template, values)
