@@ -142,7 +142,7 @@ def breakdown(data: bytes, runs: int) -> None:
 
     with Image.open(io.BytesIO(data)) as probe:
         size = probe.size
-    target = rules.fit_within(*size, rules.DISPLAY_MAX_SIDE)
+    target = rules.jpeg_display_size(*size)
     scale = rules.draft_scale(*size, target)
 
     def reduced_decode() -> Image.Image:
@@ -163,8 +163,9 @@ def breakdown(data: bytes, runs: int) -> None:
 
     stages = [
         (f"decode at 1/{scale} scale ({decoded.width}x{decoded.height})", reduced_decode),
-        (f"resize to {target[0]}x{target[1]} ({services.DISPLAY_RESAMPLE.name})",
-         lambda: decoded.resize(target, services.DISPLAY_RESAMPLE, reducing_gap=services.REDUCING_GAP)),
+        *([(f"resize to {target[0]}x{target[1]} ({services.DISPLAY_RESAMPLE.name})",
+            lambda: decoded.resize(target, services.DISPLAY_RESAMPLE, reducing_gap=services.REDUCING_GAP))]
+          if decoded.size != target else []),
         ("apply orientation 6 (transpose)", lambda: display.transpose(Image.Transpose.ROTATE_270)),
         ("encode display JPEG", lambda: jpeg(upright)),
         ("thumbnail: reduce, resize, encode", lambda: jpeg(upright.resize(

@@ -18,6 +18,8 @@ HEIF = "heif"
 PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP", HEIF: "HEIF"}
 
 DISPLAY_MAX_SIDE = 1600
+# A display straight from the JPEG decoder may be this small (see jpeg_display_size).
+DISPLAY_MIN_SIDE = 1000
 THUMBNAIL_MAX_SIDE = 400
 DISPLAY = "display"
 THUMBNAIL = "thumb"
@@ -104,6 +106,22 @@ def draft_scale(width: int, height: int, target: tuple[int, int]) -> int:
         if math.ceil(width / scale) >= target[0] and math.ceil(height / scale) >= target[1]:
             return scale
     return 1
+
+
+def jpeg_display_size(width: int, height: int, max_side: int = DISPLAY_MAX_SIDE,
+                      min_side: int = DISPLAY_MIN_SIDE) -> tuple[int, int]:
+    """The display size of a JPEG.
+
+    When a DCT reduction (1/2, 1/4, 1/8) of the original lands between min_side and max_side, the
+    decoder produces the display directly and no resampling pass follows; that is what lets a 12 MP
+    phone photo (1/4: 1000 px) go through the pipeline faster than one plain full decode. Otherwise
+    the photo is fitted within max_side as usual.
+    """
+    for scale in reversed(DRAFT_SCALES):
+        scaled = (math.ceil(width / scale), math.ceil(height / scale))
+        if min_side <= max(scaled) <= max_side:
+            return scaled
+    return fit_within(width, height, max_side)
 
 
 def draft_request(width: int, height: int, scale: int) -> tuple[int, int]:

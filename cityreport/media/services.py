@@ -114,7 +114,10 @@ def process_upload(data: bytes, *, field: str = "photos") -> ProcessedPhoto:
             raise _damaged(field)
         if rules.too_many_pixels(width, height, max_pixels):
             raise _too_many_pixels(field, max_pixels)
-        target = rules.fit_within(width, height, rules.DISPLAY_MAX_SIDE)
+        if kind == rules.JPEG:
+            target = rules.jpeg_display_size(width, height, rules.DISPLAY_MAX_SIDE)
+        else:
+            target = rules.fit_within(width, height, rules.DISPLAY_MAX_SIDE)
         try:
             orientation, gps = _read_exif(image)
             profile = _foreign_profile(image.info.get("icc_profile"))

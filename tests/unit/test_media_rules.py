@@ -180,3 +180,16 @@ def test_invalid_keys_are_refused(key):
 def test_content_type_for_key():
     assert rules.content_type_for_key("ab/cd/x-display.jpg") == "image/jpeg"
     assert rules.content_type_for_key("ab/cd/x.bin") == "application/octet-stream"
+
+
+@pytest.mark.parametrize("size,expected", [
+    ((4000, 3000), (1000, 750)),    # 12 MP phone photo: the 1/4 decode is the display
+    ((3000, 4000), (750, 1000)),
+    ((6000, 4000), (1500, 1000)),   # 24 MP: 1/4
+    ((2400, 1800), (1200, 900)),    # 1/2
+    ((1600, 1200), (1600, 1200)),   # already display-sized: as it is
+    ((3400, 2600), (1600, 1224)),   # 1/2 is 1700 (too big), 1/4 is 850 (too small): fitted to 1600
+    ((900, 600), (900, 600)),       # small photos are never enlarged
+])
+def test_jpeg_display_size_prefers_a_decoder_scale_between_1000_and_1600(size, expected):
+    assert rules.jpeg_display_size(*size) == expected
