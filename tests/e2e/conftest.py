@@ -73,3 +73,23 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def add_roads_city(db, *, department_slug: str, categories: dict[str, tuple[str, str]]) -> dict:
+    """Commit-ready setup shared by browser tests: the test city, one roads department (also the
+    fallback) and the given categories (code -> (Romanian name, English name)), all in the Roads group."""
+    from cityreport.departments.models import Category, Department
+    from cityreport.geo import as_multipolygon, element_from_shape
+    from cityreport.routing.models import Jurisdiction
+    from tests.conftest import CITY_BOX
+
+    db.add(Jurisdiction(slug="test-city", name="Test City", population=1000,
+                        boundary=element_from_shape(as_multipolygon(CITY_BOX))))
+    roads = Department(slug=department_slug, name_ro="Drumuri", name_en="Roads", is_fallback=True)
+    db.add(roads)
+    db.flush()
+    made = {code: Category(code=code, name_ro=ro, name_en=en, group_ro="Drumuri", group_en="Roads",
+                           default_department_id=roads.id) for code, (ro, en) in categories.items()}
+    db.add_all(made.values())
+    db.flush()
+    return made

@@ -10,14 +10,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from cityreport.departments.models import Category, Department
-from cityreport.geo import as_multipolygon, element_from_shape
 from cityreport.media.models import Photo
 from cityreport.reports.models import Report
 from cityreport.reports.services import NewReport, create_report
-from cityreport.routing.models import Jurisdiction
-from tests.conftest import CITY_BOX
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import add_roads_city, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -33,15 +29,8 @@ def _phone_photo() -> bytes:
 @pytest.fixture()
 def city(committed):
     db = committed
-    db.add(Jurisdiction(slug="test-city", name="Test City", population=1000,
-                        boundary=element_from_shape(as_multipolygon(CITY_BOX))))
-    roads = Department(slug="roads", name_ro="Drumuri", name_en="Roads", is_fallback=True)
-    db.add(roads)
-    db.flush()
-    pothole = Category(code="pothole", name_ro="Groapă în carosabil", name_en="Pothole", group_ro="Drumuri",
-                       group_en="Roads", default_department_id=roads.id)
-    db.add(pothole)
-    db.flush()
+    pothole = add_roads_city(db, department_slug="roads",
+                             categories={"pothole": ("Groapă în carosabil", "Pothole")})["pothole"]
     existing = create_report(NewReport(category=pothole, lat=46.7702, lon=23.6202,
                                        description="Groapă adâncă lângă stația de autobuz"), notify=False)
     db.commit()

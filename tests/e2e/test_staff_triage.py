@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from cityreport.departments.models import Category, Department
 from cityreport.departments.services import create_staff
-from cityreport.geo import as_multipolygon, element_from_shape
 from cityreport.reports.services import NewReport, create_report
-from cityreport.routing.models import Jurisdiction
-from tests.conftest import CITY_BOX
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import add_roads_city, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -22,17 +18,10 @@ NOTE = "Echipa de intervenție ajunge joi dimineață."
 @pytest.fixture()
 def triage_world(committed):
     db = committed
-    db.add(Jurisdiction(slug="test-city", name="Test City", population=1000,
-                        boundary=element_from_shape(as_multipolygon(CITY_BOX))))
-    roads = Department(slug="drumuri", name_ro="Drumuri", name_en="Roads", is_fallback=True)
-    db.add(roads)
-    db.flush()
-    pothole = Category(code="groapa", name_ro="Groapă în carosabil", name_en="Pothole", group_ro="Drumuri",
-                       group_en="Roads", default_department_id=roads.id)
-    pavement = Category(code="trotuar", name_ro="Trotuar deteriorat", name_en="Damaged pavement",
-                        group_ro="Drumuri", group_en="Roads", default_department_id=roads.id)
-    db.add_all([pothole, pavement])
-    db.flush()
+    made = add_roads_city(db, department_slug="drumuri",
+                          categories={"groapa": ("Groapă în carosabil", "Pothole"),
+                                      "trotuar": ("Trotuar deteriorat", "Damaged pavement")})
+    pothole, pavement = made["groapa"], made["trotuar"]
     create_staff(email="clerk@city.test", name="Georgiana Pavel", role="staff", password=PASSWORD,
                  department_slug="drumuri")
     target = create_report(NewReport(category=pothole, lat=46.771, lon=23.621,
