@@ -165,15 +165,20 @@ def reports_stamp(period: Period, fmt: str) -> Stamp:
         rows, updated, versions, top = cursor.fetchone()
         cursor.execute("SELECT count(*), coalesce(max(id), 0) FROM photos")
         photos = cursor.fetchone()
-        cursor.execute("SELECT md5(coalesce(string_agg(concat_ws('|', id, code, name_ro, name_en), ',' ORDER BY id), "
-                       "'')) FROM categories")
-        categories = cursor.fetchone()[0]
-        cursor.execute("SELECT md5(coalesce(string_agg(concat_ws('|', id, slug, name_ro, name_en), ',' ORDER BY id), "
-                       "'')) FROM departments")
-        departments = cursor.fetchone()[0]
+        categories, departments = _names_digest(cursor)
     tag = etag(["reports", fmt, SCHEMA_VERSION, period.label, rows, updated, versions, top, photos, categories,
                 departments, photo_prefix(), current_app.config["CITY_TIMEZONE"]])
     return Stamp(tag, (updated or EPOCH).astimezone(UTC), rows)
+
+
+def _names_digest(cursor) -> tuple[str, str]:
+    """Digests of the category and department names: renaming either changes what the exports print."""
+    cursor.execute("SELECT md5(coalesce(string_agg(concat_ws('|', id, code, name_ro, name_en), ',' ORDER BY id), "
+                   "'')) FROM categories")
+    categories = cursor.fetchone()[0]
+    cursor.execute("SELECT md5(coalesce(string_agg(concat_ws('|', id, slug, name_ro, name_en), ',' ORDER BY id), "
+                   "'')) FROM departments")
+    return categories, cursor.fetchone()[0]
 
 
 # ---- indicators ----------------------------------------------------------------------------------
@@ -254,12 +259,7 @@ def indicators_stamp() -> Stamp:
         cursor.execute("SELECT count(*), max(computed_at), md5(coalesce(string_agg(concat_ws('|', id, computed_at), ',' "
                        "ORDER BY id), '')) FROM indicator_snapshots")
         rows, computed, digest = cursor.fetchone()
-        cursor.execute("SELECT md5(coalesce(string_agg(concat_ws('|', id, code, name_ro, name_en), ',' ORDER BY id), "
-                       "'')) FROM categories")
-        categories = cursor.fetchone()[0]
-        cursor.execute("SELECT md5(coalesce(string_agg(concat_ws('|', id, slug, name_ro, name_en), ',' ORDER BY id), "
-                       "'')) FROM departments")
-        departments = cursor.fetchone()[0]
+        categories, departments = _names_digest(cursor)
     tag = etag(["indicators", SCHEMA_VERSION, rows, computed, digest, categories, departments, _city_name(),
                 current_app.config["CITY_TIMEZONE"]])
     return Stamp(tag, (computed or EPOCH).astimezone(UTC), rows)
