@@ -41,14 +41,24 @@ def _unauthenticated():
     return redirect(url_for("staff.login", next=target))
 
 
+def _guard(allowed: Callable[[Any], bool]) -> Callable[[F], F]:
+    """A view decorator: anonymous visitors go to sign in; signed-in staff not ``allowed`` get 403."""
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any):
+            user = current_staff()
+            if user is None:
+                return _unauthenticated()
+            if not allowed(user):
+                raise Forbidden()
+            return view(*args, **kwargs)
+        return wrapped  # type: ignore[return-value]
+    return decorate
+
+
 def staff_required(view: F) -> F:
     """Any active, signed-in staff member."""
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any):
-        if current_staff() is None:
-            return _unauthenticated()
-        return view(*args, **kwargs)
-    return wrapped  # type: ignore[return-value]
+    return _guard(lambda user: True)(view)
 
 
 def require_role(*roles: str) -> Callable[[F], F]:
@@ -56,36 +66,14 @@ def require_role(*roles: str) -> Callable[[F], F]:
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles {sorted(unknown)}")
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any):
-            user = current_staff()
-            if user is None:
-                return _unauthenticated()
-            if user.role not in roles:
-                raise Forbidden()
-            return view(*args, **kwargs)
-        return wrapped  # type: ignore[return-value]
-    return decorate
+    return _guard(lambda user: user.role in roles)
 
 
 def require(action: str) -> Callable[[F], F]:
     """Signed-in staff allowed ``action`` by the matrix (department checks are made on the object)."""
     if action not in ACTIONS:
         raise UnknownAction(action)
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any):
-            user = current_staff()
-            if user is None:
-                return _unauthenticated()
-            if not can(user, action):
-                raise Forbidden()
-            return view(*args, **kwargs)
-        return wrapped  # type: ignore[return-value]
-    return decorate
+    return _guard(lambda user: can(user, action))
 
 
 def check(action: str, *, department_id: int | None = None) -> None:
