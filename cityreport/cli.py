@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from cityreport import create_app
+from cityreport.core.transaction import unit_of_work
 from cityreport.routing.cli import import_areas_command
 
 
@@ -58,8 +59,8 @@ def demo_command(if_empty: bool, logins: bool) -> None:
     if if_empty and db.session.scalar(select(func.count()).select_from(Jurisdiction)):
         click.echo("database already has a city; demo not loaded")
         return
-    summary = demo.load()
-    db.session.commit()
+    with unit_of_work():
+        summary = demo.load()
     click.echo(summary)
 
 
@@ -74,19 +75,19 @@ def create_staff_command(email: str, name: str, role: str, department_slug: str 
     """Create a staff account."""
     from cityreport.departments.services import create_staff
     from cityreport.errors import ValidationError
-    from cityreport.extensions import db
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_staff(email=email, name=name, role=role, password=password, department_slug=department_slug)
+        with unit_of_work():
+            user = create_staff(email=email, name=name, role=role, password=password,
+                                department_slug=department_slug)
     except ValidationError as exc:
         for field, problem in exc.fields.items():
             click.echo(f"error: {field}: {problem}", err=True)
         raise SystemExit(2) from None
-    db.session.commit()
     click.echo(f"created {user.role} {user.email} (id {user.id})")
 
 

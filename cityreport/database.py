@@ -9,6 +9,7 @@ from psycopg import sql
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from cityreport.core.transaction import unit_of_work
 from cityreport.extensions import db
 
 
@@ -27,8 +28,8 @@ def ensure_database(url: str) -> str | None:
 
 
 def ensure_postgis() -> str:
-    db.session.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
     return db.session.execute(text("SELECT postgis_lib_version()")).scalar_one()
 
 

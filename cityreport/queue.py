@@ -15,7 +15,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy import event
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +56,32 @@ def enqueue_after_commit(session: Session | scoped_session, func: str, *args: An
         session = session()
     if not session.in_transaction():
         session.begin()  # so that a rollback before any SQL still discards this
-    session.info.setdefault(_PENDING, []).append((func, args, queue, job_id, kwargs))
+    # The innermost transaction is remembered, so that rolling back a savepoint drops what it queued.
+    owner = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((owner, func, args, queue, job_id, kwargs))
 
 
 @event.listens_for(Session, "after_commit")
 def _run_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, [])
-    for func, args, queue, job_id, kwargs in pending:
+    for _owner, func, args, queue, job_id, kwargs in pending:
         enqueue_now(func, *args, queue=queue, job_id=job_id, **kwargs)
 
 
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_pending(session: Session, previous_transaction) -> None:
-    # Only the outermost transaction decides; a rolled-back savepoint inside it does not.
+def _drop_pending(session: Session, previous_transaction: SessionTransaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_PENDING, None)
+        return
+    # A rolled-back savepoint drops only what was queued inside it.
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending[:] = [entry for entry in pending if not _within(entry[0], previous_transaction)]

@@ -7,8 +7,9 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
+from cityreport.core.transaction import commits
 from cityreport.errors import NotFound, ValidationError
-from cityreport.extensions import db, limiter
+from cityreport.extensions import limiter
 from cityreport.i18n import current_language
 from cityreport.reports import schemas, services
 
@@ -56,11 +57,11 @@ def nearby_payload(lat: float, lon: float, category: Any, *, radius: int | None 
 
 @bp.post("/v1/reports")
 @limit_report_creation
+@commits
 def create_report():
     data, photos = request_report_data()
     submission = schemas.parse_report(data, photos, source="api", locale=current_language())
     report = services.submit_report(submission)
-    db.session.commit()
     body = {
         "id": report.id,
         "status": report.status,

@@ -25,7 +25,6 @@ def healthz():
         version = db.session.execute(text("SELECT postgis_lib_version()")).scalar()
         checks["postgis"] = {"ok": True, "version": version}
     except SQLAlchemyError as exc:
-        db.session.rollback()
         checks.setdefault("database", {"ok": False, "error": exc.__class__.__name__})
         checks.setdefault("postgis", {"ok": False, "error": exc.__class__.__name__})
     try:

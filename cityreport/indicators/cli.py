@@ -33,7 +33,7 @@ def indicators_group() -> None:
 @with_appcontext
 def build_command(month, missing: bool) -> None:
     """Compute and store a month's snapshots for every scope (replaces an earlier build)."""
-    from cityreport.extensions import db
+    from cityreport.core.transaction import unit_of_work
     from cityreport.indicators.jobs import build_missing_months
     from cityreport.indicators.services import build_month
 
@@ -43,8 +43,8 @@ def build_command(month, missing: bool) -> None:
         built = build_missing_months()
         click.echo(f"built {len(built)} month(s)" + (f": {', '.join(built)}" if built else ""))
         return
-    result = build_month(month)
-    db.session.commit()
+    with unit_of_work():
+        result = build_month(month)
     click.echo(f"built {rules.format_month(result.month)}: {result.snapshots} snapshots "
                f"(definition version {rules.DEFINITION_VERSION})")
 

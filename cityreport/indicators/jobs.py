@@ -6,11 +6,13 @@ from datetime import datetime
 
 from flask import current_app
 
+from cityreport.core.transaction import job
 from cityreport.extensions import db
 from cityreport.indicators import rules, services
 from cityreport.models_base import utcnow
 
 
+@job
 def build_previous_months(now: datetime | None = None) -> list[str]:
     """Build last month, and rebuild the month before it so late closures and answers are counted.
 
@@ -24,10 +26,10 @@ def build_previous_months(now: datetime | None = None) -> list[str]:
     for month in (before, last):
         services.build_month(month, now=now)
         built.append(rules.format_month(month))
-    db.session.commit()
     return built
 
 
+@job
 def build_missing_months(now: datetime | None = None) -> list[str]:
     """Build every complete month since the first report that has no snapshot yet (a new install,
     an imported history, the demo city). Months already built are left as published."""
@@ -49,5 +51,4 @@ def build_missing_months(now: datetime | None = None) -> list[str]:
             services.build_month(month, now=now)
             built.append(rules.format_month(month))
         month = rules.next_month(month)
-    db.session.commit()
     return built

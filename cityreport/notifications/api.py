@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
+from cityreport.core.transaction import commits
 from cityreport.errors import ValidationError
 from cityreport.extensions import db
 from cityreport.notifications import services
@@ -14,6 +15,7 @@ csrf_exempt = True  # authenticated by the feedback token in the body, not by a 
 
 
 @bp.post("/reports/<int:report_id>/feedback")
+@commits
 def report_feedback(report_id: int):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -23,7 +25,6 @@ def report_feedback(report_id: int):
         raise ValidationError(fields={"token": _("the token from the e-mail is required")})
     feedback = services.answer_feedback(token, body.get("answer"), body.get("rating"), body.get("comment"),
                                         report_id=report_id)
-    db.session.commit()
     from cityreport.reports.models import Report
 
     report = db.session.get(Report, report_id)

@@ -12,11 +12,13 @@ the COMMIT: one database round trip (see the README, "E-mail and the outbox").
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
 from redis.exceptions import RedisError
 
+from cityreport.core.transaction import job, unit_of_work
 from cityreport.extensions import db
 from cityreport.models_base import utcnow
 from cityreport.notifications import messages, rules, services
@@ -33,9 +35,9 @@ class PermanentFailure(Exception):
 def send_outbox(outbox_id: int) -> str:
     """Process one outbox row; returns what happened (for logs and tests)."""
     try:
-        return _send(outbox_id)
+        with unit_of_work():
+            outcome = _send(outbox_id)
     except (MailError, PermanentFailure) as exc:
-        db.session.rollback()
         permanent = isinstance(exc, PermanentFailure) or exc.permanent
         _record_failure(outbox_id, str(exc), permanent=permanent)
         return "failed"
@@ -43,15 +45,18 @@ def send_outbox(outbox_id: int) -> str:
         raise
     except Exception as exc:
         # A bug or a database hiccup: the row is retried on the same schedule as a mail server error.
-        db.session.rollback()
         log.exception("outbox %s: unexpected error", outbox_id)
         _record_failure(outbox_id, f"{exc.__class__.__name__}: {exc}", permanent=False)
         return "failed"
+    if isinstance(outcome, FannedOut):
+        sent = sum(_deliver(child_id, message) == "sent" for child_id, message in outcome.rendered)
+        return f"fanned out {len(outcome.rendered)}, sent {sent}"
+    return outcome
 
 
 def _record_failure(outbox_id: int, error: str, *, permanent: bool) -> None:
-    row = services.record_failure(outbox_id, error, permanent=permanent, now=utcnow())
-    db.session.commit()
+    with unit_of_work():
+        row = services.record_failure(outbox_id, error, permanent=permanent, now=utcnow())
     if row is not None and row.failed_at is not None:
         log.error("outbox %s failed for good after %s attempts: %s", outbox_id, row.attempts, error)
     else:
@@ -59,17 +64,23 @@ def _record_failure(outbox_id: int, error: str, *, permanent: bool) -> None:
                     row.next_attempt_at if row else None, error)
 
 
-def _send(outbox_id: int) -> str:
+@dataclass
+class FannedOut:
+    """The e-mail rows a report event made, rendered, to be sent once their transaction has committed."""
+
+    rendered: list[tuple[int, messages.Rendered]]
+
+
+def _send(outbox_id: int) -> str | FannedOut:
+    """One row, inside the caller's unit of work: its commit releases the row lock (and, for an e-mail,
+    makes the "sent" mark that was written just before the SMTP server accepted the message final)."""
     now = utcnow()
     row = services.lock_for_send(outbox_id)
     if row is None:
-        db.session.rollback()
         return "busy"  # another sender holds it, or it is gone
     if row.sent_at is not None or row.failed_at is not None:
-        db.session.rollback()
         return "done"
     if row.next_attempt_at is not None and row.next_attempt_at > now:
-        db.session.rollback()
         return "not due"
     if row.kind == "report_event":
         return _fan_out(row, now)
@@ -78,27 +89,22 @@ def _send(outbox_id: int) -> str:
     rendered = messages.compose(row.id, row.payload)
     if rendered.message is None:
         row.sent_at, row.last_error = now, f"skipped: {rendered.skipped}"
-        db.session.commit()
         return "skipped"
     transport = get_transport()
     transport.open()
     row.sent_at, row.attempts = utcnow(), row.attempts + 1
     db.session.flush()
     transport.send(rendered.message)
-    db.session.commit()
     return "sent"
 
 
-def _fan_out(row, now) -> str:
-    """Make the event's e-mail rows, commit, then send them from this job: one hop from commit to inbox."""
+def _fan_out(row, now) -> FannedOut:
+    """Make the event's e-mail rows; once they commit this job sends them itself: one hop from commit to inbox."""
     fan_out = services.fan_out_report_event(row.payload)
     row.sent_at, row.attempts = now, row.attempts + 1
     with messages.render_context():
         # Rendered before the commit, while the report and subscriptions are loaded in this session.
-        rendered = [(child_id, messages.compose(child_id, payload)) for child_id, payload in fan_out.rows]
-    db.session.commit()
-    sent = sum(_deliver(child_id, message) == "sent" for child_id, message in rendered)
-    return f"fanned out {len(fan_out.rows)}, sent {sent}"
+        return FannedOut([(child_id, messages.compose(child_id, payload)) for child_id, payload in fan_out.rows])
 
 
 def _deliver(outbox_id: int, rendered: messages.Rendered) -> str:
@@ -107,18 +113,15 @@ def _deliver(outbox_id: int, rendered: messages.Rendered) -> str:
         transport = get_transport() if rendered.message is not None else None
         if transport is not None:
             transport.open()
-        if not services.claim_for_send(outbox_id, utcnow()):
-            db.session.rollback()
-            return "busy"
-        if transport is None:
-            services.mark_skipped(outbox_id, rendered.skipped or "nothing to send")
-            db.session.commit()
-            return "skipped"
-        transport.send(rendered.message)
-        db.session.commit()
+        with unit_of_work():
+            if not services.claim_for_send(outbox_id, utcnow()):
+                return "busy"
+            if transport is None:
+                services.mark_skipped(outbox_id, rendered.skipped or "nothing to send")
+                return "skipped"
+            transport.send(rendered.message)
         return "sent"
     except MailError as exc:
-        db.session.rollback()
         _record_failure(outbox_id, str(exc), permanent=exc.permanent)
         return "failed"
 
@@ -126,8 +129,8 @@ def _deliver(outbox_id: int, rendered: messages.Rendered) -> str:
 def relay_outbox() -> int:
     """Every minute: enqueue rows whose job never reached Redis, was lost, or whose retry is due."""
     now = utcnow()
-    ids = services.claim_for_relay(now)
-    db.session.commit()
+    with unit_of_work():
+        ids = services.claim_for_relay(now)
     if not ids:
         return 0
     try:
@@ -137,8 +140,8 @@ def relay_outbox() -> int:
                 queue.enqueue(services.SEND_JOB, outbox_id, job_id=services.job_id(outbox_id), pipeline=pipe)
             pipe.execute()
     except RedisError:
-        services.unclaim(ids)
-        db.session.commit()
+        with unit_of_work():
+            services.unclaim(ids)
         raise
     log.info("relayed %s outbox rows", len(ids))
     return len(ids)
@@ -148,35 +151,33 @@ def _day(day: str | None) -> date:
     return date.fromisoformat(day) if day else rules.previous_day(utcnow(), current_app.config["CITY_TIMEZONE"])
 
 
+@job
 def send_area_digests(day: str | None = None) -> int:
     """Daily: one e-mail per area follower listing yesterday's new reports there (none if there were none)."""
     window = rules.day_window(_day(day), current_app.config["CITY_TIMEZONE"])
-    made = services.queue_area_digests(window)
-    db.session.commit()
-    return made
+    return services.queue_area_digests(window)
 
 
+@job
 def send_department_digests(day: str | None = None) -> int:
     """Daily: departments in `daily` mode get yesterday's new reports in one e-mail."""
     window = rules.day_window(_day(day), current_app.config["CITY_TIMEZONE"])
-    made = services.queue_department_digests(window)
-    db.session.commit()
-    return made
+    return services.queue_department_digests(window)
 
 
+@job
 def send_feedback_reminders() -> int:
-    made = services.due_feedback_reminders(utcnow())
-    db.session.commit()
-    return made
+    return services.due_feedback_reminders(utcnow())
 
 
 def apply_retention() -> int:
-    """Daily: erase reporters' contact details RETENTION_MONTHS after closing, in batches."""
+    """Daily: erase reporters' contact details RETENTION_MONTHS after closing, one committed batch at a time
+    (a long run holds no lock on more than one batch, and what it erased stays erased if it is stopped)."""
     months = int(current_app.config["RETENTION_MONTHS"])
     total = 0
     while True:
-        erased = services.erase_expired_contacts(utcnow(), months)
-        db.session.commit()
+        with unit_of_work():
+            erased = services.erase_expired_contacts(utcnow(), months)
         total += erased
         if erased == 0:
             return total

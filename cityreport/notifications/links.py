@@ -4,36 +4,45 @@ blueprint is exempt from CSRF."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 
-from cityreport.errors import AppError
-from cityreport.extensions import db
+from cityreport.core.transaction import commits
+from cityreport.errors import AppError, NotFound
 from cityreport.notifications import services
 
 bp = Blueprint("notifications_links", __name__)
 csrf_exempt = True
 
 
-@bp.route("/follow/confirm/<token>", methods=["GET", "POST"])
+@bp.get("/follow/confirm/<token>")
 def confirm(token: str):
     # GET only shows a button: link scanners in mail systems fetch links, and must not subscribe anyone.
     sub = services.subscription_from_token("confirm", token)
-    if request.method == "GET":
-        return render_template("notifications/confirm.html", sub=sub, token=token)
-    try:
-        sub = services.confirm(token)
-    except AppError as exc:
-        return render_template("notifications/message.html", message=exc.message), exc.status
-    db.session.commit()
+    return render_template("notifications/confirm.html", sub=sub, token=token)
+
+
+def _refused_confirm(exc: AppError, token: str):
+    if isinstance(exc, NotFound):
+        raise exc
+    return render_template("notifications/message.html", message=exc.message), exc.status
+
+
+@bp.post("/follow/confirm/<token>")
+@commits(refused=_refused_confirm)
+def confirm_save(token: str):
+    sub = services.confirm(token)
     return render_template("notifications/confirmed.html", sub=sub,
                            unsubscribe_token=services.unsubscribe_token(sub.id))
 
 
-@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@bp.get("/unsubscribe/<token>")
 def unsubscribe(token: str):
     sub = services.subscription_from_token("unsubscribe", token)
-    if request.method == "GET":
-        return render_template("notifications/unsubscribe.html", sub=sub, token=token)
-    services.unsubscribe(token)
-    db.session.commit()
+    return render_template("notifications/unsubscribe.html", sub=sub, token=token)
+
+
+@bp.post("/unsubscribe/<token>")
+@commits
+def unsubscribe_save(token: str):
+    sub = services.unsubscribe(token)
     return render_template("notifications/unsubscribed.html", sub=sub)

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from cityreport.core.transaction import commits
 from cityreport.errors import AppError, NotFound, ValidationError
 from cityreport.extensions import db, limiter
 from cityreport.i18n import current_language
@@ -34,43 +35,52 @@ def _public_report(report_id: int):
 
 # ---- follow ------------------------------------------------------------------------------------------
 
+def _refused_follow(exc: AppError, report_id: int):
+    if not isinstance(exc, ValidationError):
+        raise exc
+    return render_template("notifications/follow_report.html", report=_public_report(report_id),
+                           errors=exc.fields, email=request.form.get("email", "")), 422
+
+
 @bp.post("/reports/<int:report_id>/follow")
 @limiter.limit("20 per hour")
+@commits(refused=_refused_follow)
 def follow_report(report_id: int):
     report = _public_report(report_id)
-    try:
-        services.follow_report(report, request.form.get("email"), current_language())
-    except ValidationError as exc:
-        db.session.rollback()
-        return render_template("notifications/follow_report.html", report=report, errors=exc.fields,
-                               email=request.form.get("email", "")), 422
-    db.session.commit()
+    services.follow_report(report, request.form.get("email"), current_language())
     return render_template("notifications/check_inbox.html", back_url=f"/reports/{report.id}")
 
 
-@bp.route("/follow/area", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
-def follow_area():
+def _follow_area_page(values, errors: dict[str, str]):
     from cityreport.departments.models import Category
     from cityreport.routing.models import ServiceArea
 
     categories = list(db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.code)))
     areas = list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
-    values = request.form if request.method == "POST" else request.args
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            lat, lon, radius, area_id, category_id = _area_form(values)
-            services.follow_area(values.get("email"), current_language(), lat=lat, lon=lon, radius_m=radius,
-                                 service_area_id=area_id, category_id=category_id)
-        except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.fields
-        else:
-            db.session.commit()
-            return render_template("notifications/check_inbox.html", back_url=url_for("core.index"))
     return render_template("notifications/follow_area.html", categories=categories, areas=areas, values=values,
                            errors=errors, lang=current_language()), 422 if errors else 200
+
+
+@bp.get("/follow/area")
+def follow_area():
+    return _follow_area_page(request.args, {})
+
+
+def _refused_area(exc: AppError):
+    if not isinstance(exc, ValidationError):
+        raise exc
+    return _follow_area_page(request.form, exc.fields)
+
+
+@bp.post("/follow/area")
+@limiter.limit("20 per hour")
+@commits(refused=_refused_area)
+def follow_area_save():
+    values = request.form
+    lat, lon, radius, area_id, category_id = _area_form(values)
+    services.follow_area(values.get("email"), current_language(), lat=lat, lon=lon, radius_m=radius,
+                         service_area_id=area_id, category_id=category_id)
+    return render_template("notifications/check_inbox.html", back_url=url_for("core.index"))
 
 
 def _number(values, name: str, kind: type, errors: dict[str, str], message: str):
@@ -98,8 +108,7 @@ def _area_form(values) -> tuple[float | None, float | None, int | None, int | No
 
 # ---- feedback after a fix ------------------------------------------------------------------------
 
-@bp.route("/feedback/<token>", methods=["GET", "POST"])
-def feedback(token: str):
+def _feedback_page(token: str, values, errors: dict[str, str]):
     from cityreport.reports.models import Report
 
     record = services.feedback_for_token(token)
@@ -108,25 +117,36 @@ def feedback(token: str):
         services.check_usable(record)
     except AppError as exc:
         return render_template("notifications/feedback_done.html", message=exc.message, report=report), exc.status
-    errors: dict[str, str] = {}
-    values = request.form if request.method == "POST" else request.args
-    if request.method == "POST":
-        try:
-            services.answer_feedback(token, values.get("answer"), values.get("rating"), values.get("comment"))
-        except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.fields
-        except AppError as exc:
-            db.session.rollback()
-            return render_template("notifications/feedback_done.html", message=exc.message,
-                                   report=report), exc.status
-        else:
-            db.session.commit()
-            message = (_("Thank you. We have reopened the report and told the department.")
-                       if values.get("answer") == "not_fixed" else _("Thank you for your answer."))
-            return render_template("notifications/feedback_done.html", message=message, report=report)
     return render_template("notifications/feedback.html", report=report, values=values, errors=errors,
                            category=report.category.name(current_language())), 422 if errors else 200
+
+
+@bp.get("/feedback/<token>")
+def feedback(token: str):
+    return _feedback_page(token, request.args, {})
+
+
+def _refused_feedback(exc: AppError, token: str):
+    if isinstance(exc, ValidationError):
+        return _feedback_page(token, request.form, exc.fields)
+    from cityreport.reports.models import Report
+
+    record = services.feedback_for_token(token)
+    report = db.session.get(Report, record.report_id)
+    return render_template("notifications/feedback_done.html", message=exc.message, report=report), exc.status
+
+
+@bp.post("/feedback/<token>")
+@commits(refused=_refused_feedback)
+def feedback_answer(token: str):
+    values = request.form
+    feedback = services.answer_feedback(token, values.get("answer"), values.get("rating"), values.get("comment"))
+    message = (_("Thank you. We have reopened the report and told the department.")
+               if feedback.answer == "not_fixed" else _("Thank you for your answer."))
+    from cityreport.reports.models import Report
+
+    return render_template("notifications/feedback_done.html", message=message,
+                           report=db.session.get(Report, feedback.report_id))
 
 
 # ---- Atom feeds ----------------------------------------------------------------------------------
@@ -299,8 +319,8 @@ def admin_outbox():
 
 @bp.post("/staff/admin/outbox/<int:outbox_id>/retry")
 @_city_admin
+@commits
 def admin_outbox_retry(outbox_id: int):
     services.retry_failed(outbox_id)
-    db.session.commit()
     flash(_("Message %(id)s will be sent again.", id=outbox_id), "success")
     return redirect(url_for("notifications.admin_outbox"))

@@ -12,8 +12,9 @@ from flask import Blueprint, Flask, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from cityreport.core.transaction import commits
 from cityreport.departments.models import Category
-from cityreport.errors import NotFound, ValidationError
+from cityreport.errors import AppError, NotFound, ValidationError
 from cityreport.extensions import db
 from cityreport.i18n import current_language
 from cityreport.open311 import services
@@ -77,8 +78,15 @@ def attributes(code: str):
     return _page(_category(code))
 
 
+def _refused_attribute(exc: AppError, code: str):
+    if not isinstance(exc, ValidationError):
+        raise exc
+    return _page(_category(code), exc.status, error=exc.message, fields=exc.fields, form=request.form.to_dict())
+
+
 @bp.post("/<code>/attributes")
 @require("manage_categories")
+@commits(refused=_refused_attribute)
 def attribute_save(code: str) -> Response:
     category = _category(code)
     form = request.form
@@ -92,21 +100,16 @@ def attribute_save(code: str) -> Response:
         datatype_description_en=form.get("datatype_description_en", ""),
         required=form.get("required") == "1", position=position if position is not None else -1,
         values=parse_values(form.get("values", "")), active=form.get("active") == "1")
-    try:
-        services.save_attribute(category, data, attribute)
-    except ValidationError as exc:
-        # save_attribute checks everything before it changes anything: nothing to roll back.
-        return _page(category, exc.status, error=exc.message, fields=exc.fields, form=form.to_dict())
-    db.session.commit()
+    services.save_attribute(category, data, attribute)
     return redirect(url_for("open311_admin.attributes", code=category.code), 303)
 
 
 @bp.post("/<code>/attributes/<int:attribute_id>/delete")
 @require("manage_categories")
+@commits
 def attribute_delete(code: str, attribute_id: int) -> Response:
     category = _category(code)
     services.delete_attribute(_attribute(category, attribute_id))
-    db.session.commit()
     return redirect(url_for("open311_admin.attributes", code=category.code), 303)
 
 

@@ -16,13 +16,13 @@ def api_keys_group() -> None:
 @with_appcontext
 def create_command(name: str) -> None:
     """Create a key named NAME and print it (it is shown this once only)."""
-    from cityreport.extensions import db
+    from cityreport.core.transaction import unit_of_work
     from cityreport.open311.services import create_api_key
 
     if not name.strip():
         raise click.UsageError("NAME must not be empty")
-    key, plaintext = create_api_key(name)
-    db.session.commit()
+    with unit_of_work():
+        key, plaintext = create_api_key(name)
     click.echo(f"created API key {key.id} ({key.name}); store it now, it is not shown again:")
     click.echo(plaintext)
 
@@ -32,16 +32,16 @@ def create_command(name: str) -> None:
 @with_appcontext
 def revoke_command(key_id: int) -> None:
     """Revoke the key with id KEY_ID."""
+    from cityreport.core.transaction import unit_of_work
     from cityreport.errors import NotFound
-    from cityreport.extensions import db
     from cityreport.open311.services import revoke_api_key
 
     try:
-        revoke_api_key(key_id)
+        with unit_of_work():
+            revoke_api_key(key_id)
     except NotFound:
         click.echo(f"error: no API key with id {key_id}", err=True)
         raise SystemExit(2) from None
-    db.session.commit()
     click.echo(f"revoked API key {key_id}")
 
 

@@ -22,6 +22,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 
 from cityreport.config import SUPPORTED_LOCALES
+from cityreport.core.transaction import unit_of_work
 from cityreport.errors import AppError
 from cityreport.extensions import db
 from cityreport.i18n import select_locale
@@ -119,26 +120,23 @@ def endpoint(view: Callable[..., tuple[str, Any] | Response]) -> Callable[..., R
         locale = _locale()
         with force_locale(locale):
             try:
-                _check_jurisdiction()
-                result = view(fmt=fmt, locale=locale, **kwargs)
-                response = result if isinstance(result, Response) else _render(fmt, *result)
+                # One unit of work per call: a refused POST leaves nothing behind (see core/transaction.py).
+                with unit_of_work():
+                    _check_jurisdiction()
+                    result = view(fmt=fmt, locale=locale, **kwargs)
+                    response = result if isinstance(result, Response) else _render(fmt, *result)
             except Open311Error as error:
-                db.session.rollback()
                 response = _error_response(fmt, error)
             except BadParameter as error:
-                db.session.rollback()
                 response = _error_response(fmt, fail(400, error.message))
             except AppError as error:
-                db.session.rollback()
                 status = error.status if error.status in (403, 404) else 400
                 items = [(status, f"{OPEN311_NAMES.get(k, k)}: {v}") for k, v in error.fields.items()]
                 response = _error_response(fmt, Open311Error(status, items or [(status, error.message)]))
             except HTTPException as error:
-                db.session.rollback()
                 status = error.code or 400
                 response = _error_response(fmt, fail(status, error.description or error.name))
             except SQLAlchemyError:
-                db.session.rollback()
                 current_app.logger.exception("open311 database error")
                 response = _error_response(fmt, fail(500, _("Something went wrong on our side. Please try "
                                                             "again later.")))
@@ -331,7 +329,6 @@ def create_request(fmt: str, locale: str):
     submission.attributes = answers
     report = submit_report(submission)
     recorded = services.record_submission(report, api_key, media_url)
-    db.session.commit()
     notice = _("Report %(id)s was received and sent to %(department)s.", id=report.id,
                department=report.department.name(locale))
     return "service_requests", schemas.created(report.id, recorded.token, _param("account_id"), notice)

@@ -22,6 +22,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select, text
 
+from cityreport.core.transaction import unit_of_work
 from cityreport.departments.models import Category, Department
 from cityreport.extensions import db
 from cityreport.geo import SRID
@@ -228,7 +229,7 @@ def import_reports_command(path: str) -> None:
     Exits with status 1 when any row was refused (the good rows are imported all the same).
     """
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        with open(path, encoding="utf-8-sig", newline="") as handle, unit_of_work():
             result = import_csv(handle)
     except ImportFileError as exc:
         click.echo(f"error: {path}: {exc}", err=True)
@@ -236,7 +237,6 @@ def import_reports_command(path: str) -> None:
     except UnicodeDecodeError:
         click.echo(f"error: {path}: not UTF-8 text", err=True)
         raise SystemExit(2) from None
-    db.session.commit()
     for error in result.errors:
         click.echo(f"{path}: {error}", err=True)
     click.echo(f"imported {result.imported} report(s); {result.already_present} already present (skipped); "

@@ -17,6 +17,7 @@ from sqlalchemy import and_, cast, func, literal, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from cityreport.core.transaction import attempt
 from cityreport.departments.models import Category, Department, StaffUser
 from cityreport.errors import Conflict, ValidationError
 from cityreport.extensions import db
@@ -200,7 +201,7 @@ def submit_report(sub: ReportSubmission) -> Report:
     else:
         # Two copies of the same retry can race; the unique key lets exactly one of them win.
         try:
-            with db.session.begin_nested():
+            with attempt():
                 report = create_report(data)
         except IntegrityError:
             existing = report_by_idempotency_key(sub.idempotency_key)

@@ -10,8 +10,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 
 from cityreport.api.views import limit_report_creation, request_report_data
-from cityreport.errors import ValidationError
-from cityreport.extensions import db
+from cityreport.core.transaction import commits
+from cityreport.errors import AppError, ValidationError
 from cityreport.i18n import current_language
 from cityreport.reports import schemas, services
 
@@ -71,18 +71,17 @@ def form():
     return _form_page(values, {})
 
 
+def _refused_submission(exc: AppError):
+    return _form_page(request.form.to_dict(), exc.fields, exc.status)
+
+
 @bp.post("/report")
 @limit_report_creation
+@commits(refused=_refused_submission)
 def submit():
     data, photos = request_report_data()
-    try:
-        submission = schemas.parse_report(data, photos, source="web", locale=current_language())
-        report = services.submit_report(submission)
-    except ValidationError as exc:
-        db.session.rollback()
-        values = {key: value for key, value in data.items() if isinstance(value, str)}
-        return _form_page(values, exc.fields, exc.status)
-    db.session.commit()
+    submission = schemas.parse_report(data, photos, source="web", locale=current_language())
+    report = services.submit_report(submission)
     flash(_("Thank you. Your report has number %(number)s.", number=report.id), "success")
     return redirect(url_for("reports.show", report_id=report.id), 303)
 

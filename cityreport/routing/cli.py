@@ -21,6 +21,7 @@ def import_areas_command(path: Path, department_slug: str, category_code: str | 
     """Import FILE.geojson as service areas (any declared CRS; reprojected to WGS 84; all or nothing)."""
     from sqlalchemy import select
 
+    from cityreport.core.transaction import unit_of_work
     from cityreport.departments.models import Category, Department
     from cityreport.extensions import db
     from cityreport.routing.importer import AreaImportError, read_areas
@@ -45,9 +46,9 @@ def import_areas_command(path: Path, department_slug: str, category_code: str | 
     except AreaImportError as exc:
         click.echo(f"error: {path}: {exc}; nothing imported", err=True)
         raise SystemExit(2) from None
-    for area in areas:
-        add_service_area(department_id=department.id, category_id=category.id if category else None,
-                         name=area.name, geometry=area.geometry, priority=priority)
-    db.session.commit()
+    with unit_of_work():
+        for area in areas:
+            add_service_area(department_id=department.id, category_id=category.id if category else None,
+                             name=area.name, geometry=area.geometry, priority=priority)
     scope = f"category {category.code}" if category else "all categories"
     click.echo(f"imported {len(areas)} area(s) for {department.slug} ({scope})")

@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from cityreport.core.transaction import commits
 from cityreport.departments import services as departments
 from cityreport.departments.models import ROLES, Category, Department, StaffUser
-from cityreport.errors import Forbidden, NotFound, ValidationError
+from cityreport.errors import AppError, Forbidden, NotFound, ValidationError
 from cityreport.extensions import db
 from cityreport.i18n import current_language
 from cityreport.open311 import services as open311
@@ -47,8 +48,15 @@ def _page(template: str, status_code: int = 200, **context: Any):
     return render_template(f"staff/admin/{template}", lang=current_language(), **context), status_code
 
 
-def _refused(exc: ValidationError) -> dict[str, Any]:
-    return {"error": exc.message, "fields": exc.fields, "form": request.form.to_dict()}
+def _refused(page: Any) -> Any:
+    """A refusal handler for ``commits``: the page again, with the problems and the form as typed."""
+    def answer(exc: AppError, *_args: Any, **_kwargs: Any):
+        if not isinstance(exc, ValidationError):
+            raise exc
+        form = request.form.to_dict()
+        form.pop("password", None)  # never echoed back into the page
+        return page(exc.status, error=exc.message, fields=exc.fields, form=form)
+    return answer
 
 
 @bp.get("/")
@@ -83,16 +91,13 @@ def departments_list():
 
 @bp.post("/departments")
 @require("manage_departments")
+@commits(refused=_refused(_departments_page))
 def department_save() -> Response:
     department_id = request.form.get("id", type=int)
     department = db.session.get(Department, department_id) if department_id else None
     if department_id and department is None:
         raise NotFound()
-    try:
-        saved = departments.save_department(request.form, department)
-    except ValidationError as exc:
-        return _departments_page(exc.status, **_refused(exc))
-    db.session.commit()
+    saved = departments.save_department(request.form, department)
     flash(_("Department “%(name)s” saved.", name=saved.name(current_language())))
     return redirect(url_for("staff_admin.departments_list"), 303)
 
@@ -118,16 +123,13 @@ def categories_list():
 
 @bp.post("/categories")
 @require("manage_categories")
+@commits(refused=_refused(_categories_page))
 def category_save() -> Response:
     category_id = request.form.get("id", type=int)
     category = db.session.get(Category, category_id) if category_id else None
     if category_id and category is None:
         raise NotFound()
-    try:
-        saved = departments.save_category(request.form, category)
-    except ValidationError as exc:
-        return _categories_page(exc.status, **_refused(exc))
-    db.session.commit()
+    saved = departments.save_category(request.form, category)
     flash(_("Category “%(name)s” saved.", name=saved.name(current_language())))
     return redirect(url_for("staff_admin.categories_list"), 303)
 
@@ -151,52 +153,49 @@ def areas_list():
 
 @bp.post("/areas")
 @require("manage_areas")
+@commits(refused=_refused(_areas_page))
 def area_upload():
+    department = db.session.get(Department, request.form.get("department", type=int) or 0)
+    fields: dict[str, str] = {}
+    if department is None:
+        fields["department"] = _("choose a department")
+    category_id = request.form.get("category", type=int)
+    if category_id and db.session.get(Category, category_id) is None:
+        fields["category"] = _("no such category")
+    priority = request.form.get("priority", default=0, type=int)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        fields["file"] = _("choose a GeoJSON file")
+    if fields:
+        raise ValidationError(fields=fields)
+    data = upload.read(MAX_GEOJSON_BYTES + 1)
+    if len(data) > MAX_GEOJSON_BYTES:
+        raise ValidationError(fields={"file": _("at most 5 MB")})
     try:
-        department = db.session.get(Department, request.form.get("department", type=int) or 0)
-        fields: dict[str, str] = {}
-        if department is None:
-            fields["department"] = _("choose a department")
-        category_id = request.form.get("category", type=int)
-        if category_id and db.session.get(Category, category_id) is None:
-            fields["category"] = _("no such category")
-        priority = request.form.get("priority", default=0, type=int)
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            fields["file"] = _("choose a GeoJSON file")
-        if fields:
-            raise ValidationError(fields=fields)
-        data = upload.read(MAX_GEOJSON_BYTES + 1)
-        if len(data) > MAX_GEOJSON_BYTES:
-            raise ValidationError(fields={"file": _("at most 5 MB")})
-        try:
-            document = json.loads(data.decode("utf-8"))
-            if not isinstance(document, dict):
-                raise AreaImportError(_("the file is not a GeoJSON object"))
-            areas = read_areas(document, name_property=request.form.get("name_property") or "name",
-                               default_name=upload.filename.rsplit(".", 1)[0])
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise ValidationError(fields={"file": _("not a JSON file")}) from None
-        except AreaImportError as exc:
-            raise ValidationError(fields={"file": str(exc)}) from None
-        for area in areas:
-            routing.add_service_area(department_id=department.id, category_id=category_id or None, name=area.name,
-                                     geometry=area.geometry, priority=priority)
-    except ValidationError as exc:
-        return _areas_page(exc.status, **_refused(exc))
-    db.session.commit()
+        document = json.loads(data.decode("utf-8"))
+        if not isinstance(document, dict):
+            raise AreaImportError(_("the file is not a GeoJSON object"))
+        areas = read_areas(document, name_property=request.form.get("name_property") or "name",
+                           default_name=upload.filename.rsplit(".", 1)[0])
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValidationError(fields={"file": _("not a JSON file")}) from None
+    except AreaImportError as exc:
+        raise ValidationError(fields={"file": str(exc)}) from None
+    for area in areas:
+        routing.add_service_area(department_id=department.id, category_id=category_id or None, name=area.name,
+                                 geometry=area.geometry, priority=priority)
     flash(_("%(n)s areas imported.", n=len(areas)))
     return redirect(url_for("staff_admin.areas_list"), 303)
 
 
 @bp.post("/areas/<int:area_id>/delete")
 @require("manage_areas")
+@commits
 def area_delete(area_id: int) -> Response:
     area = db.session.get(ServiceArea, area_id)
     if area is None:
         raise NotFound()
     db.session.delete(area)
-    db.session.commit()
     flash(_("Area “%(name)s” deleted.", name=area.name))
     return redirect(url_for("staff_admin.areas_list"), 303)
 
@@ -228,29 +227,25 @@ def staff_list():
 
 @bp.post("/staff")
 @require("manage_staff")
+@commits(refused=_refused(_staff_page))
 def staff_create():
     user = current_staff()
     role = request.form.get("role") or "staff"
     department = db.session.get(Department, request.form.get("department", type=int) or 0)
-    try:
-        if role not in _assignable_roles(user):
-            raise ValidationError(fields={"role": _("you may not create this role")})
-        if department is not None and not can(user, "manage_staff", department_id=department.id):
-            raise ValidationError(fields={"department": _("you may only add staff to your department")})
-        created = departments.create_staff(email=request.form.get("email") or "", name=request.form.get("name") or "",
-                                           role=role, password=request.form.get("password") or "",
-                                           department_slug=department.slug if department else None)
-    except ValidationError as exc:
-        refused = _refused(exc)
-        refused["form"].pop("password", None)
-        return _staff_page(exc.status, **refused)
-    db.session.commit()
+    if role not in _assignable_roles(user):
+        raise ValidationError(fields={"role": _("you may not create this role")})
+    if department is not None and not can(user, "manage_staff", department_id=department.id):
+        raise ValidationError(fields={"department": _("you may only add staff to your department")})
+    created = departments.create_staff(email=request.form.get("email") or "", name=request.form.get("name") or "",
+                                       role=role, password=request.form.get("password") or "",
+                                       department_slug=department.slug if department else None)
     flash(_("Account for %(email)s created.", email=created.email))
     return redirect(url_for("staff_admin.staff_list"), 303)
 
 
 @bp.post("/staff/<int:user_id>/active")
 @require("manage_staff")
+@commits
 def staff_active(user_id: int) -> Response:
     me = current_staff()
     person = db.session.get(StaffUser, user_id)
@@ -261,7 +256,6 @@ def staff_active(user_id: int) -> Response:
     if person.id == me.id and not active:
         raise ValidationError(fields={"active": _("you cannot deactivate your own account")})
     departments.set_staff_active(person, active)
-    db.session.commit()
     flash(_("%(email)s is active again.", email=person.email) if active
           else _("%(email)s is deactivated and signed out everywhere.", email=person.email))
     return redirect(url_for("staff_admin.staff_list"), 303)
@@ -300,14 +294,11 @@ def templates_list():
 
 @bp.post("/templates")
 @require("manage_templates")
+@commits(refused=_refused(_templates_page))
 def template_save() -> Response:
     template_id = request.form.get("id", type=int)
     template = _template_or_404(template_id) if template_id else None
-    try:
-        saved = services.save_template(current_staff(), request.form, template)
-    except ValidationError as exc:
-        return _templates_page(exc.status, **_refused(exc))
-    db.session.commit()
+    saved = services.save_template(current_staff(), request.form, template)
     flash(_("Template “%(title)s” saved.", title=saved.title))
     return redirect(url_for("staff_admin.templates_list"), 303)
 
@@ -322,6 +313,7 @@ def api_keys():
 
 @bp.post("/api-keys")
 @require("manage_api_keys")
+@commits
 def api_key_create():
     name = (request.form.get("name") or "").strip()
     if not name or len(name) > 120:
@@ -329,7 +321,6 @@ def api_key_create():
                      error=_("Some fields are not valid."),
                      fields={"name": _("is required") if not name else _("at most %(n)s characters", n=120)})
     key, plaintext = open311.create_api_key(name)
-    db.session.commit()
     # Shown in this response only; the database keeps its SHA-256. No redirect, so it is never in a URL.
     response = render_template("staff/admin/api_keys.html", keys=open311.list_api_keys(), new_key=plaintext,
                                new_key_name=key.name, lang=current_language(), error=None, fields={}, form={})
@@ -338,8 +329,8 @@ def api_key_create():
 
 @bp.post("/api-keys/<int:key_id>/revoke")
 @require("manage_api_keys")
+@commits
 def api_key_revoke(key_id: int) -> Response:
     open311.revoke_api_key(key_id)
-    db.session.commit()
     flash(_("The key was revoked; applications using it can no longer post."))
     return redirect(url_for("staff_admin.api_keys"), 303)

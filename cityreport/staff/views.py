@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
-from cityreport.errors import Conflict, ValidationError
+from cityreport.core.transaction import commits
+from cityreport.errors import AppError, Conflict, ValidationError
 from cityreport.extensions import db
 from cityreport.i18n import current_language
 from cityreport.models_base import utcnow
@@ -52,13 +53,17 @@ def home() -> Response:
     return redirect(url_for("staff.queue"))
 
 
-@bp.route("/login", methods=["GET", "POST"])
+@bp.get("/login")
 def login():
-    if current_staff() is not None and request.method == "GET":
+    if current_staff() is not None:
         return redirect(_safe_next(request.args.get("next")))
+    return render_template("staff/login.html", next_url=request.args.get("next") or "", email="")
+
+
+@bp.post("/login")
+@commits
+def login_submit():
     next_url = request.values.get("next") or ""
-    if request.method == "GET":
-        return render_template("staff/login.html", next_url=next_url, email="")
     email = (request.form.get("email") or "").strip()
     password = request.form.get("password") or ""
     ip = _client_ip()
@@ -73,7 +78,6 @@ def login():
         return render_template("staff/login.html", next_url=next_url, email=email,
                                error=_("The e-mail or the password is wrong.")), 401
     services.clear_login_failures(email.lower(), ip)
-    db.session.commit()
     session.clear()  # nothing from before sign-in survives into the signed-in session
     login_user(user)
     return redirect(_safe_next(next_url), 303)
@@ -81,10 +85,10 @@ def login():
 
 @bp.post("/logout")
 @staff_required
+@commits
 def logout() -> Response:
     user = current_staff()
     services.end_sessions(user)
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."))
@@ -139,21 +143,25 @@ def _bulk_items(values: list[str]) -> list[services.BulkItem]:
     return items
 
 
+def _refused_bulk(exc: AppError):
+    if not isinstance(exc, ValidationError | Conflict):
+        raise exc
+    form = {"status": request.form.get("status") or "", "public_note": request.form.get("public_note", ""),
+            "internal_note": request.form.get("internal_note", ""), "selected": request.form.getlist("report")}
+    return _render_queue(schemas.parse_queue_filter(request.args), status_code=exc.status, error=exc.message,
+                         fields=exc.fields, form=form)
+
+
 @bp.post("/queue/bulk")
 @require("bulk_change")
+@commits(refused=_refused_bulk)
 def bulk():
+    # All or nothing: a refused report refuses the batch, and the unit of work undoes the ones before it.
     wanted = schemas.parse_queue_filter(request.args)
     to_status = request.form.get("status") or ""
-    form = {"status": to_status, "public_note": request.form.get("public_note", ""),
-            "internal_note": request.form.get("internal_note", ""), "selected": request.form.getlist("report")}
-    try:
-        with db.session.begin_nested():  # all or nothing: a refused report undoes the ones before it
-            events = services.bulk_change(current_staff(), _bulk_items(request.form.getlist("report")), to_status,
-                                          public_text=schemas.form_text(request.form, "public_note"),
-                                          internal_text=schemas.form_text(request.form, "internal_note"))
-    except (ValidationError, Conflict) as exc:
-        return _render_queue(wanted, status_code=exc.status, error=exc.message, fields=exc.fields, form=form)
-    db.session.commit()
+    events = services.bulk_change(current_staff(), _bulk_items(request.form.getlist("report")), to_status,
+                                  public_text=schemas.form_text(request.form, "public_note"),
+                                  internal_text=schemas.form_text(request.form, "internal_note"))
     flash(_("%(n)s reports changed to “%(status)s”.", n=len(events), status=status_label(to_status)))
     query = wanted.query_string()
     return redirect(url_for("staff.queue") + (f"?{query}" if query else ""), 303)
@@ -244,22 +252,24 @@ def _form_state() -> dict[str, Any]:
             ("status", "public_note", "internal_note", "department", "reason", "duplicate_of", "template")}
 
 
+def _refused_action(exc: AppError, report_id: int):
+    """A refused triage action (already rolled back): the page again, with the problem and the form as typed."""
+    if not isinstance(exc, ValidationError | Conflict):
+        raise exc
+    report = report_for(current_staff(), report_id, "view_report")
+    error = exc.message
+    if isinstance(exc, Conflict):
+        error = _("Someone else changed this report meanwhile. Their change is shown below; "
+                  "your notes are kept in the form. Check and save again.")
+    return _render_triage(report, status_code=exc.status, error=error, fields=exc.fields, form=_form_state())
+
+
 def _act(report_id: int, action: str, do) -> Any:
-    """Run one triage action: load and authorize, apply, commit; on a problem re-show the page with it."""
+    """Run one triage action: load and authorize, apply; the page after it, or back to the queue."""
     user = current_staff()
     report = report_for(user, report_id, action)
     version = schemas.form_int(request.form, "version")
-    try:
-        with db.session.begin_nested():  # a refused action leaves no half-change behind
-            message = do(report, user, version)
-    except (ValidationError, Conflict) as exc:
-        report = report_for(user, report_id, "view_report")
-        error = exc.message
-        if isinstance(exc, Conflict):
-            error = _("Someone else changed this report meanwhile. Their change is shown below; "
-                      "your notes are kept in the form. Check and save again.")
-        return _render_triage(report, status_code=exc.status, error=error, fields=exc.fields, form=_form_state())
-    db.session.commit()
+    message = do(report, user, version)
     flash(message)
     if not rules.can(user, "view_report", department_id=report.department_id):
         return redirect(url_for("staff.queue"), 303)
@@ -280,6 +290,7 @@ def _public_note(report: Report) -> str:
 
 @bp.post("/reports/<int:report_id>/status")
 @require("change_status")
+@commits(refused=_refused_action)
 def change_status(report_id: int):
     def do(report: Report, user, version: int) -> str:
         to_status = (request.form.get("status") or "").strip()
@@ -298,6 +309,7 @@ def change_status(report_id: int):
 
 @bp.post("/reports/<int:report_id>/reassign")
 @require("reassign")
+@commits(refused=_refused_action)
 def reassign(report_id: int):
     def do(report: Report, user, version: int) -> str:
         department_id = schemas.form_int(request.form, "department")
@@ -311,6 +323,7 @@ def reassign(report_id: int):
 
 @bp.post("/reports/<int:report_id>/duplicate")
 @require("mark_duplicate")
+@commits(refused=_refused_action)
 def duplicate(report_id: int):
     def do(report: Report, user, version: int) -> str:
         # The nearby radio buttons and the number box share a name; the first one filled in counts.
