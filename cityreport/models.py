@@ -1,9 +1,10 @@
 """Imports every domain model so that Alembic and the app see the whole schema."""
 
+from cityreport.core.models import Outbox
 from cityreport.departments.models import Category, Department, StaffUser
 from cityreport.indicators.models import IndicatorSnapshot
 from cityreport.media.models import Photo
-from cityreport.notifications.models import Feedback, Outbox, Subscription
+from cityreport.notifications.models import Feedback, Subscription
 from cityreport.open311.models import ApiKey
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.routing.models import Jurisdiction, ServiceArea, ServiceAreaPiece

@@ -18,6 +18,7 @@ from datetime import date
 from flask import current_app
 from redis.exceptions import RedisError
 
+from cityreport.core import outbox
 from cityreport.core.transaction import job, unit_of_work
 from cityreport.extensions import db
 from cityreport.models_base import utcnow
@@ -56,7 +57,7 @@ def send_outbox(outbox_id: int) -> str:
 
 def _record_failure(outbox_id: int, error: str, *, permanent: bool) -> None:
     with unit_of_work():
-        row = services.record_failure(outbox_id, error, permanent=permanent, now=utcnow())
+        row = outbox.record_failure(outbox_id, error, permanent=permanent, now=utcnow())
     if row is not None and row.failed_at is not None:
         log.error("outbox %s failed for good after %s attempts: %s", outbox_id, row.attempts, error)
     else:
@@ -75,7 +76,7 @@ def _send(outbox_id: int) -> str | FannedOut:
     """One row, inside the caller's unit of work: its commit releases the row lock (and, for an e-mail,
     makes the "sent" mark that was written just before the SMTP server accepted the message final)."""
     now = utcnow()
-    row = services.lock_for_send(outbox_id)
+    row = outbox.lock_for_send(outbox_id)
     if row is None:
         return "busy"  # another sender holds it, or it is gone
     if row.sent_at is not None or row.failed_at is not None:
@@ -114,10 +115,10 @@ def _deliver(outbox_id: int, rendered: messages.Rendered) -> str:
         if transport is not None:
             transport.open()
         with unit_of_work():
-            if not services.claim_for_send(outbox_id, utcnow()):
+            if not outbox.claim_for_send(outbox_id, utcnow()):
                 return "busy"
             if transport is None:
-                services.mark_skipped(outbox_id, rendered.skipped or "nothing to send")
+                outbox.mark_skipped(outbox_id, rendered.skipped or "nothing to send")
                 return "skipped"
             transport.send(rendered.message)
         return "sent"
@@ -130,18 +131,18 @@ def relay_outbox() -> int:
     """Every minute: enqueue rows whose job never reached Redis, was lost, or whose retry is due."""
     now = utcnow()
     with unit_of_work():
-        ids = services.claim_for_relay(now)
+        ids = outbox.claim_for_relay(now)
     if not ids:
         return 0
     try:
-        queue = get_queue(services.SEND_QUEUE)
+        queue = get_queue(outbox.SEND_QUEUE)
         with get_redis().pipeline() as pipe:
             for outbox_id in ids:
-                queue.enqueue(services.SEND_JOB, outbox_id, job_id=services.job_id(outbox_id), pipeline=pipe)
+                queue.enqueue(outbox.SEND_JOB, outbox_id, job_id=outbox.job_id(outbox_id), pipeline=pipe)
             pipe.execute()
     except RedisError:
         with unit_of_work():
-            services.unclaim(ids)
+            outbox.unclaim(ids)
         raise
     log.info("relayed %s outbox rows", len(ids))
     return len(ids)

@@ -25,6 +25,11 @@ SMTP_TIMEOUT = 20
 IDLE_CHECK_SECONDS = 5.0
 
 
+def is_permanent(code: int | None) -> bool:
+    """5xx replies mean the server will never take this message; 4xx and network errors may pass later."""
+    return code is not None and 500 <= code < 600
+
+
 class MailError(Exception):
     """Sending failed. ``permanent`` means retrying the same message cannot help."""
 
@@ -105,11 +110,11 @@ class SmtpTransport:
             code = codes[0] if codes else None
             self._reset()
             raise MailError(f"recipient refused: {exc.recipients}", code=code,
-                            permanent=all(500 <= c < 600 for c in codes)) from exc
+                            permanent=all(is_permanent(c) for c in codes)) from exc
         except smtplib.SMTPResponseException as exc:
             self._reset()
             raise MailError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", code=exc.smtp_code,
-                            permanent=500 <= exc.smtp_code < 600) from exc
+                            permanent=is_permanent(exc.smtp_code)) from exc
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             raise MailError(f"SMTP connection failed: {exc}") from exc

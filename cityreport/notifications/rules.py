@@ -10,15 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-# Delay before attempt n+1 after n failed attempts; after the last one the row is marked failed.
-BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
-MAX_ATTEMPTS = len(BACKOFF) + 1
-# A row the web process enqueued after commit is normally sent within seconds; the relay leaves it
-# alone this long so that it does not enqueue a second (harmless, but wasted) job for it.
-RELAY_GRACE = timedelta(seconds=30)
-# A row the relay enqueued that is still unsent after this long is assumed lost with its job.
-RELAY_STALE = timedelta(minutes=5)
-
 FEEDBACK_TTL = timedelta(days=30)
 FEEDBACK_REMINDER_AFTER = timedelta(days=14)
 FEEDBACK_ANSWERS = ("fixed", "not_fixed", "dont_know")
@@ -29,18 +20,6 @@ RADIUS_MIN_M, RADIUS_MAX_M = 50, 5000
 PUBLIC_KINDS = frozenset({"created", "status", "note", "duplicate", "reopened"})
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
-
-
-def next_attempt(attempts_failed: int, now: datetime) -> datetime | None:
-    """When to try again after ``attempts_failed`` failures; None means give up (mark failed)."""
-    if attempts_failed < 1 or attempts_failed > len(BACKOFF):
-        return None
-    return now + BACKOFF[attempts_failed - 1]
-
-
-def is_permanent_smtp_code(code: int | None) -> bool:
-    """5xx replies mean the server will never take this message; 4xx and network errors may pass later."""
-    return code is not None and 500 <= code < 600
 
 
 def tells_reporter(event_kind: str, actor: str) -> bool:

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from cityreport.core import outbox
 from cityreport.core.transaction import commits
 from cityreport.errors import AppError, NotFound, ValidationError
 from cityreport.extensions import db, limiter
@@ -313,14 +314,14 @@ def _city_admin(view):
 @bp.get("/staff/admin/outbox")
 @_city_admin
 def admin_outbox():
-    return render_template("notifications/admin_outbox.html", rows=services.failed_rows(),
-                           counts=services.outbox_counts())
+    return render_template("notifications/admin_outbox.html", rows=outbox.failed_rows(),
+                           counts=outbox.outbox_counts())
 
 
 @bp.post("/staff/admin/outbox/<int:outbox_id>/retry")
 @_city_admin
 @commits
 def admin_outbox_retry(outbox_id: int):
-    services.retry_failed(outbox_id)
+    outbox.retry_failed(outbox_id)
     flash(_("Message %(id)s will be sent again.", id=outbox_id), "success")
     return redirect(url_for("notifications.admin_outbox"))

@@ -17,13 +17,13 @@ from sqlalchemy import and_, cast, func, literal, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from cityreport.core.outbox import add_outbox
 from cityreport.core.transaction import attempt
 from cityreport.departments.models import Category, Department, StaffUser
 from cityreport.errors import Conflict, ValidationError
 from cityreport.extensions import db
 from cityreport.geo import SRID, point_element
 from cityreport.models_base import utcnow
-from cityreport.notifications.services import report_event_happened
 from cityreport.reports import rules
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.reports.schemas import ReportSubmission
@@ -80,6 +80,12 @@ def create_report(data: NewReport, *, notify: bool = True) -> Report:
     if notify:
         report_event_happened(report.id, created.id, "created")
     return report
+
+
+def report_event_happened(report_id: int, event_id: int, kind: str) -> None:
+    """Every public event of a report gets an outbox row; the notifications sender decides who hears of it."""
+    add_outbox("report_event", {"report_id": report_id, "event_id": event_id, "event_kind": kind},
+               f"report_event:{event_id}")
 
 
 def _event(report: Report, kind: str, actor: str, at: datetime, *, staff: StaffUser | None = None,

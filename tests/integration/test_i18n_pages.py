@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from cityreport.core.models import Outbox
 from cityreport.i18n import LANG_COOKIE
 from cityreport.notifications import messages, services
-from cityreport.notifications.models import Outbox
 from cityreport.reports.services import NewReport, create_report
 
 

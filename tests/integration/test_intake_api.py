@@ -8,9 +8,9 @@ import pytest
 from shapely.geometry import box
 from sqlalchemy import func, select, text
 
+from cityreport.core.models import Outbox
 from cityreport.extensions import db
 from cityreport.media.models import Photo
-from cityreport.notifications.models import Outbox
 from cityreport.reports.models import Report
 from cityreport.routing.services import add_service_area
 from tests.integration.intake_helpers import PRIVATE, jpeg

@@ -8,9 +8,9 @@ import itertools
 import pytest
 from sqlalchemy import select, text
 
+from cityreport.core.models import Outbox
 from cityreport.errors import Conflict
 from cityreport.extensions import db
-from cityreport.notifications.models import Outbox
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.reports.rules import STATUSES, allowed_targets
 from cityreport.staff import services

@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from cityreport.core import outbox
 from cityreport.notifications import rules
+from cityreport.notifications.mail import is_permanent
 from worker.schedule import SCHEDULE, Entry
 from worker.scheduler import latest_slot, run_job_id
 
@@ -14,16 +16,16 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def test_backoff_is_1_5_30_minutes_then_2_hours_then_give_up():
-    delays = [rules.next_attempt(n, NOW) for n in range(1, 6)]
+    delays = [outbox.next_attempt(n, NOW) for n in range(1, 6)]
     assert [d - NOW for d in delays[:4]] == [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
                                              timedelta(hours=2)]
     assert delays[4] is None
-    assert rules.MAX_ATTEMPTS == 5
+    assert outbox.MAX_ATTEMPTS == 5
 
 
 @pytest.mark.parametrize("code,permanent", [(550, True), (554, True), (451, False), (421, False), (None, False)])
 def test_only_5xx_replies_are_permanent(code, permanent):
-    assert rules.is_permanent_smtp_code(code) is permanent
+    assert is_permanent(code) is permanent
 
 
 def test_who_hears_of_what():

@@ -71,9 +71,9 @@ def drain(db_session):
     """Send every owed outbox row in this process, as the worker would, until nothing is left."""
     from sqlalchemy import select
 
+    from cityreport.core.models import Outbox
     from cityreport.extensions import db
     from cityreport.notifications import jobs
-    from cityreport.notifications.models import Outbox
 
     def run() -> list[str]:
         results = []

@@ -17,10 +17,10 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from cityreport import create_app
+from cityreport.core.models import Outbox
 from cityreport.extensions import db
 from cityreport.models_base import utcnow
 from cityreport.notifications import jobs
-from cityreport.notifications.models import Outbox
 from cityreport.queue import enqueue_now
 from cityreport.reports.services import NewReport, change_status, create_report
 from tests import conftest as base

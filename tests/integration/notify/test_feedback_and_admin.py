@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from cityreport.core.models import Outbox
 from cityreport.extensions import db
 from cityreport.models_base import utcnow
 from cityreport.notifications import jobs
-from cityreport.notifications.models import Feedback, Outbox
+from cityreport.notifications.models import Feedback
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.reports.services import change_status
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from cityreport.core.models import Outbox
 from cityreport.extensions import db
 from cityreport.models_base import utcnow
 from cityreport.notifications import rules
-from cityreport.notifications.models import Outbox
 
 
 def test_reporter_gets_receipt_in_their_language_with_text_and_html(db_session, create_report, smtp, drain):
