@@ -202,7 +202,7 @@ def app_statements(app, lat: float, lon: float, category_id: int) -> dict[str, s
     with app.app_context():
         db.session.execute = capture
         try:
-            reports.nearby_open_reports(lat, lon, category_id, 250)
+            reports.nearby_open_reports(lat, lon, 250, category_id=category_id)
         finally:
             db.session.execute = original
             db.session.remove()

@@ -79,10 +79,10 @@ def seed_reference_data(app) -> None:
 
     from cityreport import database
     from cityreport.departments.models import Category, Department
-    from cityreport.departments.services import create_staff
     from cityreport.extensions import db
     from cityreport.geo import as_multipolygon, element_from_shape
     from cityreport.routing.models import Jurisdiction
+    from cityreport.staff.accounts import create_staff
 
     with app.app_context():
         database.ensure_postgis()
@@ -196,10 +196,12 @@ def check_plan(name: str, plan: str, index: str, *, sorted_rows_limit: int = 0) 
 def measure(app, runs: int) -> bool:
     from sqlalchemy import select
 
-    from cityreport.departments.models import StaffUser
     from cityreport.extensions import db
     from cityreport.models_base import utcnow
-    from cityreport.staff import rules, services
+    from cityreport.reports.rules import encode_cursor
+    from cityreport.staff import rules
+    from cityreport.staff import worklist as services
+    from cityreport.staff.models import StaffUser
     from cityreport.staff.schemas import QueueFilter
 
     all_ok = True
@@ -217,7 +219,7 @@ def measure(app, runs: int) -> bool:
         # The cursor of a page 90 % of the way down the clerk's queue (found once, outside the timing).
         row = db.session.execute(services.queue_statement(clerk, first, now=now, limit=1).offset(depth - 1)).one()
         deep = QueueFilter(cursor=(row.created_at, row.id))
-        cursor = rules.encode_cursor("oldest", row.created_at, row.id)
+        cursor = encode_cursor("oldest", row.created_at, row.id)
         print(f"clerk of department 1: {total_in_department:,} reports, {open_in_department:,} open; "
               f"deep page starts after row {depth:,}")
 

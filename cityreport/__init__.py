@@ -14,13 +14,17 @@ BLUEPRINTS = (
     "cityreport.notifications.views",
     "cityreport.notifications.links",
     "cityreport.notifications.api",
+    "cityreport.notifications.admin_views",
     "cityreport.reports.views",
+    "cityreport.reports.api",
     "cityreport.api.views",
     "cityreport.routing.views",
+    "cityreport.routing.admin_views",
     "cityreport.media.views",
     "cityreport.open311.views",
     "cityreport.open311.admin_views",
     "cityreport.opendata.views",
+    "cityreport.departments.views",
     "cityreport.staff.views",
     "cityreport.staff.admin",
     "cityreport.indicators.views",
@@ -47,7 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
 
     import cityreport.models  # noqa: F401  (every model registered before first use)
-    from cityreport.staff.auth import init_app as init_auth
+    from cityreport.staff.signin import init_app as init_auth
 
     init_auth(app)
     for dotted in BLUEPRINTS:
@@ -58,6 +62,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from cityreport.static_files import init_app as init_static
 
     init_static(app)
+    from cityreport.templating import init_app as init_templating
+
+    init_templating(app)
     from cityreport.cli import register as register_commands
 
     register_commands(app)

@@ -73,8 +73,8 @@ def demo_command(if_empty: bool, logins: bool) -> None:
 @with_appcontext
 def create_staff_command(email: str, name: str, role: str, department_slug: str | None, password_stdin: bool) -> None:
     """Create a staff account."""
-    from cityreport.departments.services import create_staff
     from cityreport.errors import ValidationError
+    from cityreport.staff.accounts import create_staff
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")

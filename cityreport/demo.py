@@ -15,16 +15,27 @@ from shapely.geometry import Point, Polygon, box
 from sqlalchemy import func, select
 
 from cityreport import demo_data as data
-from cityreport.departments.models import Category, Department, StaffUser
-from cityreport.departments.services import create_staff
+from cityreport.departments.models import Category, Department
 from cityreport.extensions import db
 from cityreport.geo import as_multipolygon, element_from_shape
 from cityreport.models_base import utcnow
 from cityreport.notifications.models import Feedback
+from cityreport.notifications.rules import ANSWER_FIXED, ANSWER_NOT_FIXED, FEEDBACK_ANSWERS
 from cityreport.reports import services as reports
 from cityreport.reports.models import Report
+from cityreport.reports.rules import (
+    ACKNOWLEDGED,
+    DUPLICATE,
+    FIXED,
+    IN_PROGRESS,
+    INVALID,
+    NOT_RESPONSIBLE,
+    UNABLE_TO_FIX,
+)
 from cityreport.routing.models import Jurisdiction, ServiceArea
 from cityreport.routing.services import add_service_area
+from cityreport.staff.accounts import create_staff
+from cityreport.staff.models import StaffUser
 
 REPORT_COUNT = 300
 DAYS = 182
@@ -147,7 +158,7 @@ def _reports(boundary: Polygon, categories: dict[str, Category], departments: di
         category = categories[rng.choices(codes, weights)[0]]
         original = None
         if made and rng.random() < 0.07:
-            same = [r for r in made[-60:] if r.category_id == category.id and r.status != "duplicate"]
+            same = [r for r in made[-60:] if r.category_id == category.id and r.status != DUPLICATE]
             original = rng.choice(same) if same else None
         if original is not None:
             olat, olon = _latlon(original)
@@ -202,8 +213,8 @@ def _history(rng: random.Random, report: Report, category: Category, original: R
     if rng.random() < 0.03:
         t += timedelta(hours=rng.uniform(1, 48))
         if t < now:
-            reports.change_status(report, "invalid", staff=clerk, at=t, notify=False,
-                                  public_text=rng.choice(data.PUBLIC_NOTES["invalid"]))
+            reports.change_status(report, INVALID, staff=clerk, at=t, notify=False,
+                                  public_text=rng.choice(data.PUBLIC_NOTES[INVALID]))
         return
     if rng.random() < 0.06:
         return  # never looked at: the backlog that a journalist should be able to see
@@ -211,24 +222,24 @@ def _history(rng: random.Random, report: Report, category: Category, original: R
     ack_at = t + timedelta(hours=rng.lognormvariate(math.log(category.ack_target_hours * 0.45), 0.9))
     if ack_at >= now:
         return
-    note = rng.choice(data.PUBLIC_NOTES["acknowledged"]) if rng.random() < 0.7 else None
-    reports.change_status(report, "acknowledged", staff=clerk, at=ack_at, public_text=note, notify=False)
-    outcome = rng.choices(["fixed", "not_responsible", "unable_to_fix", "open"], [70, 6, 5, 19])[0]
+    note = rng.choice(data.PUBLIC_NOTES[ACKNOWLEDGED]) if rng.random() < 0.7 else None
+    reports.change_status(report, ACKNOWLEDGED, staff=clerk, at=ack_at, public_text=note, notify=False)
+    outcome = rng.choices([FIXED, NOT_RESPONSIBLE, UNABLE_TO_FIX, None], [70, 6, 5, 19])[0]
     close_days = rng.lognormvariate(math.log(category.resolve_target_days * 0.6), 0.8)
     close_at = ack_at + timedelta(days=close_days)
-    if outcome == "open" or close_at >= now:
+    if outcome is None or close_at >= now:
         progress_at = ack_at + (min(close_at, now) - ack_at) * rng.uniform(0.2, 0.6)
         if rng.random() < 0.6 and progress_at < now:
-            reports.change_status(report, "in_progress", staff=clerk, at=progress_at, notify=False,
-                                  public_text=rng.choice(data.PUBLIC_NOTES["in_progress"]))
+            reports.change_status(report, IN_PROGRESS, staff=clerk, at=progress_at, notify=False,
+                                  public_text=rng.choice(data.PUBLIC_NOTES[IN_PROGRESS]))
         return
     if rng.random() < 0.5:
         progress_at = ack_at + (close_at - ack_at) * rng.uniform(0.3, 0.8)
-        reports.change_status(report, "in_progress", staff=clerk, at=progress_at, notify=False,
-                              public_text=rng.choice(data.PUBLIC_NOTES["in_progress"]))
+        reports.change_status(report, IN_PROGRESS, staff=clerk, at=progress_at, notify=False,
+                              public_text=rng.choice(data.PUBLIC_NOTES[IN_PROGRESS]))
     reports.change_status(report, outcome, staff=clerk, at=close_at, notify=False,
                           public_text=rng.choice(data.PUBLIC_NOTES[outcome]))
-    if outcome != "fixed":
+    if outcome != FIXED:
         return
     _feedback_and_reopen(rng, report, clerk, close_at, now)
 
@@ -238,22 +249,22 @@ def _feedback_and_reopen(rng: random.Random, report: Report, clerk: StaffUser, c
     answered_at = closed_at + timedelta(hours=rng.uniform(3, 96))
     reopen_by_staff = rng.random() < 0.03
     if report.reporter_email and rng.random() < 0.45 and answered_at < now:
-        answer = rng.choices(["fixed", "not_fixed", "dont_know"], [78, 14, 8])[0]
+        answer = rng.choices(FEEDBACK_ANSWERS, [78, 14, 8])[0]
         token = hashlib.sha256(f"demo-feedback-{report.external_id}".encode()).hexdigest()
         db.session.add(Feedback(report_id=report.id, token_hash=token, requested_at=closed_at,
                                 expires_at=closed_at + timedelta(days=30), answer=answer, at=answered_at,
-                                rating=rng.choice([2, 3, 4, 4, 5, 5]) if answer == "fixed" else rng.choice([1, 2, None]),
+                                rating=rng.choice([2, 3, 4, 4, 5, 5]) if answer == ANSWER_FIXED else rng.choice([1, 2, None]),
                                 comment=None))
         reports.record_feedback_event(report, answer, at=answered_at)
-        if answer == "not_fixed":
-            reports.change_status(report, "acknowledged", actor="reporter", at=answered_at + timedelta(seconds=1),
+        if answer == ANSWER_NOT_FIXED:
+            reports.change_status(report, ACKNOWLEDGED, actor="reporter", at=answered_at + timedelta(seconds=1),
                                   public_text=None, notify=False)
             _fix_again(rng, report, clerk, answered_at, now)
             return
     if reopen_by_staff:
         reopen_at = closed_at + timedelta(days=rng.uniform(1, 10))
         if reopen_at < now:
-            reports.change_status(report, "acknowledged", staff=clerk, at=reopen_at, notify=False,
+            reports.change_status(report, ACKNOWLEDGED, staff=clerk, at=reopen_at, notify=False,
                                   public_text="Redeschidem sesizarea: problema a reapărut.")
             _fix_again(rng, report, clerk, reopen_at, now)
 
@@ -261,5 +272,5 @@ def _feedback_and_reopen(rng: random.Random, report: Report, clerk: StaffUser, c
 def _fix_again(rng: random.Random, report: Report, clerk: StaffUser, since: datetime, now: datetime) -> None:
     again = since + timedelta(days=rng.uniform(1, 12))
     if again < now and rng.random() < 0.75:
-        reports.change_status(report, "fixed", staff=clerk, at=again, notify=False,
+        reports.change_status(report, FIXED, staff=clerk, at=again, notify=False,
                               public_text="Am revenit și am remediat complet problema.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cityreport.reports.rules import ACKNOWLEDGED, FIXED, IN_PROGRESS, INVALID, NOT_RESPONSIBLE, UNABLE_TO_FIX
+
 CITY = {
     "slug": "municipiul-demo",
     "name": "Municipiul Someșeni (demo)",
@@ -103,17 +105,17 @@ STREETS = ["Strada Memorandumului", "Bulevardul 21 Decembrie 1989", "Strada Hore
            "Strada Nicolae Titulescu", "Calea Mănăștur", "Strada Mihai Viteazu", "Strada Teodor Mihali"]
 
 PUBLIC_NOTES = {
-    "acknowledged": ["Am primit sesizarea și am repartizat-o echipei de intervenție.",
+    ACKNOWLEDGED: ["Am primit sesizarea și am repartizat-o echipei de intervenție.",
                      "Sesizarea a fost înregistrată. Revenim cu detalii după constatarea din teren."],
-    "in_progress": ["Echipa a fost în teren; lucrarea este programată în această săptămână.",
+    IN_PROGRESS: ["Echipa a fost în teren; lucrarea este programată în această săptămână.",
                     "Am început lucrările. Vă mulțumim pentru răbdare."],
-    "fixed": ["Problema a fost remediată. Vă mulțumim pentru sesizare!",
+    FIXED: ["Problema a fost remediată. Vă mulțumim pentru sesizare!",
               "Lucrarea a fost finalizată astăzi."],
-    "not_responsible": ["Zona aparține administratorului drumului național; am transmis sesizarea către CNAIR.",
+    NOT_RESPONSIBLE: ["Zona aparține administratorului drumului național; am transmis sesizarea către CNAIR.",
                         "Terenul este proprietate privată; am notificat proprietarul."],
-    "unable_to_fix": ["Lucrarea necesită o investiție inclusă în bugetul anului viitor.",
+    UNABLE_TO_FIX: ["Lucrarea necesită o investiție inclusă în bugetul anului viitor.",
                       "Intervenția nu este posibilă până la finalizarea lucrărilor la rețeaua de gaz."],
-    "invalid": ["Sesizarea nu descrie o problemă de pe domeniul public."],
+    INVALID: ["Sesizarea nu descrie o problemă de pe domeniul public."],
 }
 
 NAMES = ["Ioana Popescu", "Andrei Ionescu", "Maria Pop", "Alexandru Moldovan", "Elena Rusu", "Mihai Muresan",

@@ -32,12 +32,6 @@ def init_app(app: Flask) -> None:
     # Flask-Babel keeps the chosen locale on `g`, which outlives a request when an app context is reused
     # (a worker job, a test); every request chooses its language afresh.
     app.before_request(refresh)
-    app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.globals["current_language"] = current_language
-    app.jinja_env.filters["datetime_local"] = datetime_local
-    app.jinja_env.filters["date_local"] = date_local
-    app.jinja_env.filters["number"] = number
-    app.jinja_env.filters["percent"] = percent
 
 
 def current_language() -> str:

@@ -35,7 +35,7 @@ SHELL_ASSETS = (
 SHELL_PAGES = ("pwa.offline", "reports.form")
 # Pages whose last copy is kept for offline use when the resident opens them; anything else (staff
 # pages above all) is never stored on the phone.
-KEPT_PAGES = (*SHELL_PAGES, "core.index")
+KEPT_PAGES = (*SHELL_PAGES, "reports.home")
 
 
 def shell_urls() -> list[str]:

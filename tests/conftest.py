@@ -242,7 +242,7 @@ def make_category(db_session, make_department):
 
 @pytest.fixture()
 def make_staff(db_session, make_department):
-    from cityreport.departments.services import create_staff
+    from cityreport.staff.accounts import create_staff
 
     counter = {"n": 0}
 

@@ -1,14 +1,13 @@
-"""Health check, home page and the language switch."""
+"""The health check and the language switch."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from cityreport.config import SUPPORTED_LOCALES
-from cityreport.core import services
 from cityreport.extensions import db
 from cityreport.i18n import LANG_COOKIE
 from cityreport.queue import get_redis
@@ -36,23 +35,11 @@ def healthz():
     return jsonify({"status": "ok" if ok else "degraded", "checks": checks}), 200 if ok else 503
 
 
-@bp.get("/")
-def index():
-    from cityreport.i18n import current_language
-    from cityreport.reports import schemas
-    from cityreport.reports import services as reports
-    from cityreport.reports.views import map_config
-
-    recent, _next = reports.list_public_reports(reports.ReportFilter(), limit=100)
-    markers = [schemas.public_report(r, locale=current_language()) for r in recent]
-    return render_template("index.html", summary=services.home_summary(), recent=markers, map_config=map_config())
-
-
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    target = request.args.get("next") or url_for("core.index")
+    target = request.args.get("next") or "/"
     if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.index")
+        target = "/"
     response = redirect(target)
     if code in SUPPORTED_LOCALES:
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",

@@ -1,14 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cityreport.extensions import db
-from cityreport.models_base import created_at_column
-
-ROLES = ("staff", "dept_admin", "city_admin")
 
 
 class Department(db.Model):
@@ -61,42 +56,3 @@ class Category(db.Model):
 
     def group(self, locale: str = "ro") -> str:
         return self.group_en if locale == "en" else self.group_ro
-
-
-class StaffUser(db.Model):
-    __tablename__ = "staff_users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
-    name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default="staff")
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"), index=True)
-    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
-    # Bumped on sign-out and password change; sessions carrying an older value are refused.
-    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    created_at: Mapped[datetime] = created_at_column()
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    department = relationship("Department", lazy="joined")
-
-    __table_args__ = (
-        CheckConstraint("role IN ('staff', 'dept_admin', 'city_admin')", name="role"),
-        CheckConstraint("role = 'city_admin' OR department_id IS NOT NULL", name="department_required"),
-    )
-
-    # Flask-Login protocol
-    @property
-    def is_authenticated(self) -> bool:
-        return True
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    @property
-    def is_anonymous(self) -> bool:
-        return False
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"

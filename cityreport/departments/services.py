@@ -1,78 +1,50 @@
-"""Departments, categories and staff accounts."""
+"""Departments and categories: looking them up, and saving them from the administration pages.
+
+Functions flush and never commit: the request or the command does.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from cityreport.departments import rules
-from cityreport.departments.models import ROLES, Category, Department, StaffUser
-from cityreport.errors import ValidationError
+from cityreport.core.contact import is_email
+from cityreport.departments.models import Category, Department
+from cityreport.errors import NotFound, ValidationError
 from cityreport.extensions import db
 from cityreport.models_base import upsert
-
-_hasher = PasswordHasher()
-# The test suite hashes hundreds of passwords; the KDF's cost is argon2's to test, not ours.
-_test_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-
-def _current_hasher() -> PasswordHasher:
-    if has_app_context() and current_app.config.get("ENV_NAME") == "testing":
-        return _test_hasher
-    return _hasher
-
-
-def hash_password(password: str) -> str:
-    return _current_hasher().hash(password)
-
-
-def verify_password(user: StaffUser, password: str) -> bool:
-    hasher = _current_hasher()
-    try:
-        ok = hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    if ok and hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
-    return ok
 
 
 def department_by_slug(slug: str) -> Department | None:
     return db.session.scalars(select(Department).where(Department.slug == slug)).first()
 
 
-def create_staff(*, email: str, name: str, role: str, password: str, department_slug: str | None) -> StaffUser:
-    fields: dict[str, str] = {}
-    email = rules.normalise_email(email)
-    if not rules.is_email(email):
-        fields["email"] = "not a valid e-mail address"
-    if role not in ROLES:
-        fields["role"] = f"must be one of {', '.join(ROLES)}"
-    problem = rules.password_problem(password)
-    if problem:
-        fields["password"] = problem
-    department = None
-    if department_slug:
-        department = department_by_slug(department_slug)
-        if department is None:
-            fields["department"] = f"no department {department_slug!r}"
-    elif role != "city_admin":
-        fields["department"] = "required for staff and dept_admin"
-    if db.session.scalars(select(StaffUser.id).where(StaffUser.email == email)).first():
-        fields["email"] = "an account with this e-mail exists"
-    if fields:
-        raise ValidationError(fields=fields)
-    user = StaffUser(email=email, name=name.strip(), role=role, password_hash=hash_password(password),
-                     department_id=department.id if department else None)
-    db.session.add(user)
-    db.session.flush()
-    return user
+def departments_by_name(*, active_only: bool = False) -> list[Department]:
+    stmt = select(Department).order_by(Department.name_ro)
+    if active_only:
+        stmt = stmt.where(Department.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def categories_by_group() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.group_ro, Category.name_ro)))
+
+
+def department_or_404(department_id: int | None) -> Department:
+    department = db.session.get(Department, department_id) if department_id else None
+    if department is None:
+        raise NotFound()
+    return department
+
+
+def category_or_404(category_id: int | None) -> Category:
+    category = db.session.get(Category, category_id) if category_id else None
+    if category is None:
+        raise NotFound()
+    return category
 
 
 # ---- administration (the staff admin pages) -----------------------------------------------------
@@ -117,7 +89,7 @@ def save_department(data: dict[str, Any], department: Department | None = None) 
               "email": _text(data, "email", fields, required=False, limit=254) or None,
               "notify_mode": str(data.get("notify_mode") or "daily"), "is_fallback": _flag(data, "is_fallback"),
               "active": _flag(data, "active")}
-    if values["email"] and not rules.is_email(values["email"]):
+    if values["email"] and not is_email(values["email"]):
         fields["email"] = _("not a valid e-mail address")
     if values["notify_mode"] not in NOTIFY_MODES:
         fields["notify_mode"] = _("must be one of: %(choices)s", choices=", ".join(NOTIFY_MODES))
@@ -160,11 +132,3 @@ def save_category(data: dict[str, Any], category: Category | None = None) -> Cat
     if fields:
         raise ValidationError(fields=fields)
     return upsert(Category, category, values)
-
-
-def set_staff_active(user: StaffUser, active: bool) -> None:
-    """Deactivating ends every session the account has open at once."""
-    if user.active and not active:
-        user.session_version += 1
-    user.active = active
-    db.session.flush()

@@ -26,18 +26,25 @@ from cityreport.extensions import db
 from cityreport.indicators import rules
 from cityreport.indicators.models import IndicatorSnapshot
 from cityreport.models_base import utcnow
+from cityreport.notifications.rules import ANSWER_FIXED, ANSWER_NOT_FIXED
+from cityreport.reports import sql as report_sql
+from cityreport.reports.rules import DUPLICATE, FIXED, OPEN_STATUSES
 from cityreport.routing.models import Jurisdiction
 
 CITY = "city"
 DEPARTMENT = "department"
 CATEGORY = "category"
-SCOPES = (CITY, DEPARTMENT, CATEGORY)
 
-_OPEN = "('new', 'acknowledged', 'in_progress')"
+# The status rules as SQL text (reports/sql.py): every metric leaves invalid reports out (docs/indicators.md).
+_OPEN = report_sql.literal_list(OPEN_STATUSES)
+_COUNTED = report_sql.counts_as_reported("r")
+_FIXED = report_sql.status_is(FIXED)
+_DUPLICATE = report_sql.status_is(DUPLICATE)
+_ANSWER_FIXED, _ANSWER_NOT_FIXED = (f"'{answer}'" for answer in (ANSWER_FIXED, ANSWER_NOT_FIXED))
 
 # Two passes over the reports, so the percentiles only sort the reports they describe.
 # Pass 1: reports received in M or closed in M: counts, percentiles, acknowledgement, duplicates, moves.
-_FLOW_SQL = """
+_FLOW_SQL = f"""
 WITH moved AS (
     SELECT DISTINCT report_id FROM report_events WHERE kind = 'reassigned' AND at >= :s
 ), facts AS (
@@ -49,7 +56,7 @@ WITH moved AS (
       FROM reports r
       JOIN categories c ON c.id = r.category_id
       LEFT JOIN moved m ON m.report_id = r.id
-     WHERE r.status <> 'invalid'
+     WHERE {_COUNTED}
        AND ((r.created_at >= :s AND r.created_at < :e) OR (r.closed_at >= :s AND r.closed_at < :e))
 ), measured AS (
     SELECT f.*,
@@ -63,7 +70,7 @@ SELECT GROUPING(department_id) AS g_department, GROUPING(category_id) AS g_categ
        department_id, category_id,
        count(*) FILTER (WHERE received) AS received,
        count(*) FILTER (WHERE closed_in_month) AS closed,
-       count(*) FILTER (WHERE closed_in_month AND status = 'fixed') AS fixed,
+       count(*) FILTER (WHERE closed_in_month AND {_FIXED}) AS fixed,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY ack_hours) AS ack_hours_median,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY ack_hours) AS ack_hours_p90,
        count(ack_hours) AS ack_hours_n,
@@ -72,7 +79,7 @@ SELECT GROUPING(department_id) AS g_department, GROUPING(category_id) AS g_categ
        percentile_cont(0.5) WITHIN GROUP (ORDER BY close_days) AS close_days_median,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY close_days) AS close_days_p90,
        count(close_days) AS close_days_n,
-       count(*) FILTER (WHERE received AND status = 'duplicate') AS duplicates,
+       count(*) FILTER (WHERE received AND {_DUPLICATE}) AS duplicates,
        count(*) FILTER (WHERE received AND moved) AS reassigned
   FROM measured
  GROUP BY GROUPING SETS ((), (department_id), (category_id))
@@ -93,7 +100,7 @@ WITH after_end AS (
     SELECT r.id, r.department_id, r.category_id, r.status, r.created_at, r.closed_at,
            r.created_at + c.resolve_target_days * interval '24 hours' AS due
       FROM reports r JOIN categories c ON c.id = r.category_id
-     WHERE r.status <> 'invalid' AND r.created_at < :e
+     WHERE {_COUNTED} AND r.created_at < :e
        AND (r.created_at >= (SELECT at FROM window_start) OR r.status IN {_OPEN})
        AND (r.status IN {_OPEN} OR r.created_at + c.resolve_target_days * interval '24 hours' >= :s)
     UNION ALL
@@ -102,7 +109,7 @@ WITH after_end AS (
         SELECT r.id, r.department_id, r.category_id, r.status, r.created_at, r.closed_at,
                r.created_at + c.resolve_target_days * interval '24 hours' AS due
           FROM reports r JOIN categories c ON c.id = r.category_id
-         WHERE r.id = a.report_id AND r.status <> 'invalid' AND r.created_at < :e
+         WHERE r.id = a.report_id AND {_COUNTED} AND r.created_at < :e
            AND r.status NOT IN {_OPEN} AND r.created_at + c.resolve_target_days * interval '24 hours' < :s
         OFFSET 0) x
 ), facts AS (
@@ -122,35 +129,35 @@ SELECT GROUPING(department_id) AS g_department, GROUPING(category_id) AS g_categ
  GROUP BY GROUPING SETS ((), (department_id), (category_id))
 """
 
-_REOPENED_SQL = """
+_REOPENED_SQL = f"""
 SELECT GROUPING(r.department_id) AS g_department, GROUPING(r.category_id) AS g_category,
        r.department_id, r.category_id, count(*) AS reopened
   FROM report_events ev JOIN reports r ON r.id = ev.report_id
- WHERE ev.kind = 'reopened' AND ev.at >= :s AND ev.at < :e AND r.status <> 'invalid'
+ WHERE ev.kind = 'reopened' AND ev.at >= :s AND ev.at < :e AND {_COUNTED}
  GROUP BY GROUPING SETS ((), (r.department_id), (r.category_id))
 """
 
-_FEEDBACK_SQL = """
+_FEEDBACK_SQL = f"""
 SELECT GROUPING(r.department_id) AS g_department, GROUPING(r.category_id) AS g_category,
        r.department_id, r.category_id,
        count(*) AS feedback_n,
-       count(*) FILTER (WHERE f.answer IN ('fixed', 'not_fixed')) AS feedback_yes_no_n,
-       count(*) FILTER (WHERE f.answer = 'fixed') AS feedback_fixed_n,
+       count(*) FILTER (WHERE f.answer IN ({_ANSWER_FIXED}, {_ANSWER_NOT_FIXED})) AS feedback_yes_no_n,
+       count(*) FILTER (WHERE f.answer = {_ANSWER_FIXED}) AS feedback_fixed_n,
        count(f.rating) AS rating_n,
        sum(f.rating) AS rating_sum
   FROM feedback f JOIN reports r ON r.id = f.report_id
- WHERE f.answer IS NOT NULL AND f.at >= :s AND f.at < :e AND r.status <> 'invalid'
+ WHERE f.answer IS NOT NULL AND f.at >= :s AND f.at < :e AND {_COUNTED}
  GROUP BY GROUPING SETS ((), (r.department_id), (r.category_id))
 """
 
 # The Kaplan–Meier cohort: reports created in M; a close after the computation time is not known yet.
 # Sorted here as kaplan_meier() wants them, so its own sort only confirms the order.
-_COHORT_SQL = """
+_COHORT_SQL = f"""
 SELECT r.department_id, r.category_id,
        extract(epoch FROM least(coalesce(r.closed_at, :now), :now) - r.created_at)::float8 / 86400 AS days,
        r.closed_at IS NOT NULL AND r.closed_at <= :now AS closed
   FROM reports r
- WHERE r.created_at >= :s AND r.created_at < :e AND r.created_at <= :now AND r.status <> 'invalid'
+ WHERE r.created_at >= :s AND r.created_at < :e AND r.created_at <= :now AND {_COUNTED}
  ORDER BY days, closed DESC
 """
 
@@ -333,10 +340,10 @@ def computed_at_of(months: list[date]) -> datetime | None:
 
 # The map pre-aggregates on a ~50 m grid in SQL, so a year of a million reports sends a few thousand
 # rows to Python, where they are binned into hexagons.
-_GRID_SQL = """
+_GRID_SQL = f"""
 SELECT round(ST_X(location) / :step) * :step AS lon, round(ST_Y(location) / :step) * :step AS lat, count(*) AS n
   FROM reports
- WHERE created_at >= :s AND created_at < :e AND status <> 'invalid'
+ WHERE created_at >= :s AND created_at < :e AND {report_sql.counts_as_reported()}
  GROUP BY 1, 2
 """
 

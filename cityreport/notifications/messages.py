@@ -11,30 +11,19 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask import current_app, has_request_context, render_template, url_for
-from flask_babel import force_locale, lazy_gettext, ngettext
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from cityreport.departments.models import Category, Department
 from cityreport.extensions import db
 from cityreport.notifications import services
 from cityreport.notifications.mail import build_message
 from cityreport.notifications.models import Feedback, Subscription
+from cityreport.reports.labels import status_label
+from cityreport.reports.models import Report, ReportEvent
 from cityreport.reports.rules import is_closed
-
-STATUS_LABELS = {
-    "new": lazy_gettext("New"),
-    "acknowledged": lazy_gettext("Acknowledged"),
-    "in_progress": lazy_gettext("In progress"),
-    "fixed": lazy_gettext("Fixed"),
-    "duplicate": lazy_gettext("Duplicate"),
-    "not_responsible": lazy_gettext("Not the city hall's responsibility"),
-    "unable_to_fix": lazy_gettext("Unable to fix"),
-    "invalid": lazy_gettext("Invalid"),
-}
-
-
-def status_label(status: str | None) -> str:
-    return str(STATUS_LABELS.get(status or "", status or ""))
+from cityreport.routing.models import ServiceArea
 
 
 def public_url(path: str) -> str:
@@ -86,8 +75,6 @@ def compose(outbox_id: int, payload: dict[str, Any]) -> Rendered:
 
 
 def _recipient(payload: dict[str, Any], template: str) -> tuple[str | None, str, Subscription | None]:
-    from cityreport.departments.models import Department
-
     if "subscription_id" in payload:
         sub = db.session.get(Subscription, payload["subscription_id"])
         if sub is None or sub.unsubscribed_at is not None:
@@ -105,8 +92,6 @@ def _recipient(payload: dict[str, Any], template: str) -> tuple[str | None, str,
 
 
 def _report(report_id: int | None):
-    from cityreport.reports.models import Report
-
     return db.session.get(Report, report_id) if report_id is not None else None
 
 
@@ -117,8 +102,6 @@ def _report_item(report, locale: str) -> dict[str, Any]:
 
 
 def _context(template: str, payload: dict[str, Any], sub: Subscription | None) -> dict[str, Any] | None:
-    from cityreport.reports.models import ReportEvent
-
     locale = sub.locale if sub is not None else current_app.config["DEFAULT_LOCALE"]
     report = _report(payload.get("report_id"))
     if payload.get("report_id") is not None and report is None:
@@ -191,8 +174,6 @@ def _context(template: str, payload: dict[str, Any], sub: Subscription | None) -
 
 
 def _reports(ids: list[int], locale: str) -> list[dict[str, Any]]:
-    from cityreport.reports.models import Report
-
     rows = db.session.scalars(select(Report).where(Report.id.in_(ids)).order_by(Report.id))
     return [_report_item(report, locale) for report in rows]
 
@@ -206,9 +187,6 @@ def _feedback_links(feedback_id: int) -> dict[str, str]:
 
 def _describe(sub: Subscription, locale: str) -> str:
     """What a subscription is for, in words."""
-    from cityreport.departments.models import Category
-    from cityreport.routing.models import ServiceArea
-
     if sub.kind == "report":
         return _("report #%(id)s", id=sub.report_id)
     category = db.session.get(Category, sub.category_id) if sub.category_id else None

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from cityreport.extensions import db
 from cityreport.geo import SRID
 from cityreport.models_base import created_at_column
+from cityreport.notifications.rules import FEEDBACK_ANSWERS
 
 
 class Feedback(db.Model):
@@ -38,7 +39,7 @@ class Feedback(db.Model):
     at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)  # when answered
 
     __table_args__ = (
-        CheckConstraint("answer IN ('fixed', 'not_fixed', 'dont_know')", name="answer"),
+        CheckConstraint(f"answer IN ({', '.join(repr(a) for a in FEEDBACK_ANSWERS)})", name="answer"),
         CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
     )
 

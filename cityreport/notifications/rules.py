@@ -1,34 +1,35 @@
-"""Pure rules of the notifications: retry backoff, who hears of what, tokens, digest windows."""
+"""Pure rules of the notifications: who hears of what, feedback terms, tokens, digest windows.
+
+The outbox's retry schedule is core's (core/outbox.py); e-mail addresses are checked by core/contact.py.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from cityreport.reports.rules import FIXED, PUBLIC_EVENT_KINDS
+
 FEEDBACK_TTL = timedelta(days=30)
 FEEDBACK_REMINDER_AFTER = timedelta(days=14)
-FEEDBACK_ANSWERS = ("fixed", "not_fixed", "dont_know")
+# "Is it really fixed?": yes, no, or don't know.
+ANSWER_FIXED, ANSWER_NOT_FIXED, ANSWER_DONT_KNOW = "fixed", "not_fixed", "dont_know"
+FEEDBACK_ANSWERS = (ANSWER_FIXED, ANSWER_NOT_FIXED, ANSWER_DONT_KNOW)
 CONFIRM_RESEND_AFTER = timedelta(minutes=10)
 RADIUS_MIN_M, RADIUS_MAX_M = 50, 5000
-
-# Event kinds of a report that its reporter and followers hear of.
-PUBLIC_KINDS = frozenset({"created", "status", "note", "duplicate", "reopened"})
-
-EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
 
 def tells_reporter(event_kind: str, actor: str) -> bool:
     """The reporter hears of every public event except one they caused themselves (their own "not fixed")."""
-    return event_kind in PUBLIC_KINDS and not (event_kind == "reopened" and actor == "reporter")
+    return event_kind in PUBLIC_EVENT_KINDS and not (event_kind == "reopened" and actor == "reporter")
 
 
 def tells_followers(event_kind: str) -> bool:
-    return event_kind in PUBLIC_KINDS and event_kind != "created"
+    return event_kind in PUBLIC_EVENT_KINDS and event_kind != "created"
 
 
 def tells_department_now(event_kind: str, notify_mode: str, has_email: bool) -> bool:
@@ -36,15 +37,7 @@ def tells_department_now(event_kind: str, notify_mode: str, has_email: bool) -> 
 
 
 def asks_feedback(event_kind: str, to_status: str | None) -> bool:
-    return event_kind == "status" and to_status == "fixed"
-
-
-def normalise_email(raw: str | None) -> str | None:
-    """A lower-cased address if it looks deliverable, else None."""
-    value = (raw or "").strip().lower()
-    if not value or len(value) > 254 or not EMAIL_RE.match(value):
-        return None
-    return value
+    return event_kind == "status" and to_status == FIXED
 
 
 # ---- tokens: derived from SECRET_KEY, so the database stores none of them ------------------------------
@@ -87,7 +80,3 @@ def day_window(day: date, tz: str) -> Window:
 
 def previous_day(now: datetime, tz: str) -> date:
     return now.astimezone(ZoneInfo(tz)).date() - timedelta(days=1)
-
-
-def clamp_radius(radius: int) -> int:
-    return max(RADIUS_MIN_M, min(RADIUS_MAX_M, radius))

@@ -14,14 +14,25 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
+from cityreport.core.contact import normalise_email
 from cityreport.core.models import Outbox
 from cityreport.core.outbox import add_outbox
+from cityreport.departments.models import Category, Department
 from cityreport.errors import AppError, NotFound, ValidationError
 from cityreport.extensions import db
 from cityreport.geo import point_element
 from cityreport.models_base import utcnow
 from cityreport.notifications import rules
 from cityreport.notifications.models import Feedback, Subscription
+from cityreport.reports.models import Report, ReportEvent
+from cityreport.reports.rules import FIXED, REOPEN_TO, is_closed
+from cityreport.reports.services import (
+    change_status,
+    is_publicly_visible,
+    publicly_visible,
+    record_feedback_event,
+)
+from cityreport.routing.models import ServiceArea
 
 
 def add_email(template: str, idempotency_key: str, *, enqueue: bool = True, **context: Any) -> int | None:
@@ -38,7 +49,7 @@ def reporter_subscription(report) -> Subscription | None:
     sub = db.session.scalars(select(Subscription).where(
         Subscription.report_id == report.id, Subscription.role == "reporter")).first()
     if sub is None:
-        email = rules.normalise_email(report.reporter_email)
+        email = normalise_email(report.reporter_email)
         if email is None:
             return None
         now = utcnow()
@@ -62,9 +73,6 @@ def fan_out_report_event(payload: dict[str, Any]) -> FanOut:
 
     The rows are not enqueued: the job that fans out sends them itself right after its commit.
     """
-    from cityreport.departments.models import Department
-    from cityreport.reports.models import Report, ReportEvent
-
     found = db.session.execute(select(Report, ReportEvent).join(ReportEvent, ReportEvent.report_id == Report.id)
                                .where(Report.id == payload["report_id"], ReportEvent.id == payload["event_id"])).first()
     result = FanOut()
@@ -107,7 +115,7 @@ def fan_out_report_event(payload: dict[str, Any]) -> FanOut:
 # ---- following a report or an area (double opt-in) ----------------------------------------------------
 
 def _checked_email(raw: str | None) -> str:
-    email = rules.normalise_email(raw)
+    email = normalise_email(raw)
     if email is None:
         raise ValidationError(fields={"email": _("enter a valid e-mail address")})
     return email
@@ -129,7 +137,7 @@ def _ask_confirmation(sub: Subscription, now: datetime) -> bool:
 
 def follow_report(report, raw_email: str | None, locale: str) -> Subscription:
     email = _checked_email(raw_email)
-    if report.hidden:
+    if not is_publicly_visible(report):
         raise NotFound()
     sub = db.session.scalars(select(Subscription).where(
         Subscription.report_id == report.id, Subscription.email == email)).first()
@@ -144,11 +152,8 @@ def follow_report(report, raw_email: str | None, locale: str) -> Subscription:
 def follow_area(raw_email: str | None, locale: str, *, lat: float | None = None, lon: float | None = None,
                 radius_m: int | None = None, service_area_id: int | None = None,
                 category_id: int | None = None) -> Subscription:
-    from cityreport.departments.models import Category
-    from cityreport.routing.models import ServiceArea
-
     fields: dict[str, str] = {}
-    email = rules.normalise_email(raw_email)
+    email = normalise_email(raw_email)
     if email is None:
         fields["email"] = _("enter a valid e-mail address")
     if service_area_id is not None:
@@ -283,10 +288,6 @@ def parse_feedback(answer: Any, rating: Any, comment: Any) -> tuple[str, int | N
 def answer_feedback(token: str, answer: Any, rating: Any = None, comment: Any = None, *,
                     report_id: int | None = None) -> Feedback:
     """Store the reporter's answer (once). "Not fixed" reopens the report and tells the department."""
-    from cityreport.reports.models import Report
-    from cityreport.reports.rules import is_closed
-    from cityreport.reports.services import change_status, record_feedback_event
-
     feedback = feedback_for_token(token, lock=True)
     if report_id is not None and feedback.report_id != report_id:
         raise NotFound(_("This link is not valid."))
@@ -299,7 +300,7 @@ def answer_feedback(token: str, answer: Any, rating: Any = None, comment: Any = 
     record_feedback_event(report, answer, at=now, comment=text_value)
     if answer == "not_fixed":
         if is_closed(report.status):
-            change_status(report, "acknowledged", actor="reporter", at=now)
+            change_status(report, REOPEN_TO, actor="reporter", at=now)
         if report.department is not None and report.department.email:
             add_email("department_not_fixed", f"not_fixed:{feedback.id}", department_id=report.department_id,
                       report_id=report.id, feedback_id=feedback.id)
@@ -309,14 +310,13 @@ def answer_feedback(token: str, answer: Any, rating: Any = None, comment: Any = 
 
 def due_feedback_reminders(now: datetime) -> int:
     """Reporters who have not answered in 14 days get one reminder."""
-    from cityreport.reports.models import Report
 
     rows = db.session.execute(select(Feedback, Subscription).join(Report, Report.id == Feedback.report_id)
                               .join(Subscription, and_(Subscription.report_id == Report.id,
                                                        Subscription.role == "reporter"))
                               .where(Feedback.answer.is_(None), Feedback.reminded_at.is_(None),
                                      Feedback.requested_at <= now - rules.FEEDBACK_REMINDER_AFTER,
-                                     Feedback.expires_at > now, Report.status == "fixed",
+                                     Feedback.expires_at > now, Report.status == FIXED,
                                      Report.reporter_email.is_not(None),
                                      Subscription.confirmed_at.is_not(None), Subscription.unsubscribed_at.is_(None))
                               .with_for_update(of=Feedback, skip_locked=True)).all()
@@ -331,15 +331,10 @@ def due_feedback_reminders(now: datetime) -> int:
 # ---- digests ----------------------------------------------------------------------------------------
 
 def _public_reports():
-    from cityreport.reports.models import Report
-
-    return select(Report.id).where(Report.hidden.is_(False), Report.status != "invalid")
+    return select(Report.id).where(publicly_visible())
 
 
 def area_digest_report_ids(sub: Subscription, window: rules.Window) -> list[int]:
-    from cityreport.reports.models import Report
-    from cityreport.routing.models import ServiceArea
-
     query = _public_reports().where(Report.created_at >= window.start, Report.created_at < window.end)
     if sub.category_id is not None:
         query = query.where(Report.category_id == sub.category_id)
@@ -366,9 +361,6 @@ def queue_area_digests(window: rules.Window) -> int:
 
 
 def queue_department_digests(window: rules.Window) -> int:
-    from cityreport.departments.models import Department
-    from cityreport.reports.models import Report
-
     rows = db.session.execute(
         select(Department.id, func.array_agg(Report.id)).join(Report, Report.department_id == Department.id)
         .where(Department.notify_mode == "daily", Department.email.is_not(None), Department.active.is_(True),
@@ -391,7 +383,6 @@ def erase_expired_contacts(now: datetime, months: int, batch: int = 500) -> int:
     The report, its timeline and the statistics stay. Followers of such reports and sent outbox rows
     past the same age (they name recipients) go too.
     """
-    from cityreport.reports.models import Report, ReportEvent
 
     cutoff = now - relativedelta(months=months)
     ids = list(db.session.scalars(select(Report.id).where(

@@ -1,5 +1,4 @@
-"""Pages of the notifications: follow forms, feedback after a fix, Atom feeds, development mail, and the
-admins' view of e-mail that could not be sent."""
+"""Pages of the notifications: follow forms, feedback after a fix, Atom feeds, development mail."""
 
 from __future__ import annotations
 
@@ -7,29 +6,31 @@ import email
 import email.policy
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from cityreport.core import outbox
 from cityreport.core.transaction import commits
+from cityreport.departments.models import Category
 from cityreport.errors import AppError, NotFound, ValidationError
 from cityreport.extensions import db, limiter
+from cityreport.geo import point_element
 from cityreport.i18n import current_language
-from cityreport.notifications import services
+from cityreport.notifications import rules, services
 from cityreport.notifications.mail import mail_directory
-from cityreport.notifications.messages import status_label
+from cityreport.reports import services as reports
+from cityreport.reports.labels import status_label
+from cityreport.reports.models import Report
+from cityreport.routing.models import ServiceArea
 
 bp = Blueprint("notifications", __name__)
 
 FEED_SIZE = 50
 
 
-def _public_report(report_id: int):
-    from cityreport.reports.models import Report
-
-    report = db.session.get(Report, report_id)
-    if report is None or report.hidden or report.status == "invalid":
+def _public_report(report_id: int) -> Report:
+    report = reports.public_report_or_none(report_id)
+    if report is None:
         raise NotFound()
     return report
 
@@ -53,9 +54,6 @@ def follow_report(report_id: int):
 
 
 def _follow_area_page(values, errors: dict[str, str]):
-    from cityreport.departments.models import Category
-    from cityreport.routing.models import ServiceArea
-
     categories = list(db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.code)))
     areas = list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
     return render_template("notifications/follow_area.html", categories=categories, areas=areas, values=values,
@@ -81,7 +79,7 @@ def follow_area_save():
     lat, lon, radius, area_id, category_id = _area_form(values)
     services.follow_area(values.get("email"), current_language(), lat=lat, lon=lon, radius_m=radius,
                          service_area_id=area_id, category_id=category_id)
-    return render_template("notifications/check_inbox.html", back_url=url_for("core.index"))
+    return render_template("notifications/check_inbox.html", back_url=url_for("reports.home"))
 
 
 def _number(values, name: str, kind: type, errors: dict[str, str], message: str):
@@ -110,8 +108,6 @@ def _area_form(values) -> tuple[float | None, float | None, int | None, int | No
 # ---- feedback after a fix ------------------------------------------------------------------------
 
 def _feedback_page(token: str, values, errors: dict[str, str]):
-    from cityreport.reports.models import Report
-
     record = services.feedback_for_token(token)
     report = db.session.get(Report, record.report_id)
     try:
@@ -130,7 +126,6 @@ def feedback(token: str):
 def _refused_feedback(exc: AppError, token: str):
     if isinstance(exc, ValidationError):
         return _feedback_page(token, request.form, exc.fields)
-    from cityreport.reports.models import Report
 
     record = services.feedback_for_token(token)
     report = db.session.get(Report, record.report_id)
@@ -144,7 +139,6 @@ def feedback_answer(token: str):
     feedback = services.answer_feedback(token, values.get("answer"), values.get("rating"), values.get("comment"))
     message = (_("Thank you. We have reopened the report and told the department.")
                if feedback.answer == "not_fixed" else _("Thank you for your answer."))
-    from cityreport.reports.models import Report
 
     return render_template("notifications/feedback_done.html", message=message,
                            report=db.session.get(Report, feedback.report_id))
@@ -160,29 +154,22 @@ def _atom(title: str, entries: list[dict], self_url: str, alternate: str) -> Res
 
 
 def _report_entries(query) -> list[dict]:
-    from cityreport.reports.models import Report
-
     lang = current_language()
-    reports = db.session.scalars(query.where(Report.hidden.is_(False), Report.status != "invalid")
-                                 .order_by(Report.created_at.desc(), Report.id.desc()).limit(FEED_SIZE))
+    found = db.session.scalars(query.where(reports.publicly_visible())
+                               .order_by(Report.created_at.desc(), Report.id.desc()).limit(FEED_SIZE))
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return [{"id": f"{base}/reports/{r.id}", "title": _("#%(id)s %(category)s: %(status)s", id=r.id,
                                                            category=r.category.name(lang),
                                                            status=status_label(r.status)),
              "updated": r.updated_at or r.created_at, "published": r.created_at, "link": f"{base}/reports/{r.id}",
-             "summary": (r.address + " — " if r.address else "") + r.description} for r in reports]
+             "summary": (r.address + " — " if r.address else "") + r.description} for r in found]
 
 
 @bp.get("/feeds/reports/<int:report_id>.atom")
 def report_feed(report_id: int):
-    from cityreport.reports.models import ReportEvent
-    from cityreport.reports.services import PUBLIC_EVENT_KINDS
-
     report = _public_report(report_id)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    events = db.session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id,
-                                                          ReportEvent.kind.in_(PUBLIC_EVENT_KINDS))
-                                .order_by(ReportEvent.at.desc(), ReportEvent.id.desc()).limit(FEED_SIZE))
+    events = reports.public_events_of(report.id, newest_first=True, limit=FEED_SIZE)
     entries = []
     for event in events:
         if event.kind == "note":
@@ -200,9 +187,6 @@ def report_feed(report_id: int):
 
 @bp.get("/feeds/categories/<code>.atom")
 def category_feed(code: str):
-    from cityreport.departments.models import Category
-    from cityreport.reports.models import Report
-
     category = db.session.scalars(select(Category).where(Category.code == code)).first()
     if category is None:
         raise NotFound()
@@ -212,9 +196,6 @@ def category_feed(code: str):
 
 
 def _category_filter(query):
-    from cityreport.departments.models import Category
-    from cityreport.reports.models import Report
-
     code = request.args.get("category")
     if not code:
         return query
@@ -226,10 +207,6 @@ def _category_filter(query):
 
 @bp.get("/feeds/area.atom")
 def area_feed():
-    from cityreport.geo import point_element
-    from cityreport.notifications import rules
-    from cityreport.reports.models import Report
-
     errors: dict[str, str] = {}
     lat = _number(request.args, "lat", float, errors, _("the latitude must be a number"))
     lon = _number(request.args, "lon", float, errors, _("the longitude must be a number"))
@@ -252,9 +229,6 @@ def area_feed():
 
 @bp.get("/feeds/service-areas/<int:area_id>.atom")
 def service_area_feed(area_id: int):
-    from cityreport.reports.models import Report
-    from cityreport.routing.models import ServiceArea
-
     area = db.session.get(ServiceArea, area_id)
     if area is None:
         raise NotFound()
@@ -301,27 +275,3 @@ def dev_mail_message(name: str):
     return render_template("notifications/dev_mail_message.html", name=name, message=parsed,
                            text=text_part.get_content() if text_part else "",
                            html=html_part.get_content() if html_part else "")
-
-
-# ---- admins: e-mail that could not be sent -------------------------------------------------------
-
-def _city_admin(view):
-    from cityreport.staff.access import require_role
-
-    return require_role("city_admin")(view)
-
-
-@bp.get("/staff/admin/outbox")
-@_city_admin
-def admin_outbox():
-    return render_template("notifications/admin_outbox.html", rows=outbox.failed_rows(),
-                           counts=outbox.outbox_counts())
-
-
-@bp.post("/staff/admin/outbox/<int:outbox_id>/retry")
-@_city_admin
-@commits
-def admin_outbox_retry(outbox_id: int):
-    outbox.retry_failed(outbox_id)
-    flash(_("Message %(id)s will be sent again.", id=outbox_id), "success")
-    return redirect(url_for("notifications.admin_outbox"))

@@ -1,4 +1,5 @@
-"""Staff pages for Open311: the per-category questions (service attributes) a city admin manages.
+"""Staff pages for Open311, under /staff/admin: the per-category questions (service attributes) and the
+API keys that let client applications post requests (city admins).
 
 Also gives templates `open311_details(report)`, which the staff report page includes through
 `open311/_report_attributes.html` to show the answers and what an Open311 client sent.
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from cityreport.core.access import require
+from cityreport.core.pages import admin_page
 from cityreport.core.transaction import commits
 from cityreport.departments.models import Category
 from cityreport.errors import AppError, NotFound, ValidationError
@@ -19,9 +22,8 @@ from cityreport.extensions import db
 from cityreport.i18n import current_language
 from cityreport.open311 import services
 from cityreport.open311.models import ATTRIBUTE_DATATYPES, ServiceAttribute
-from cityreport.staff.access import require
 
-bp = Blueprint("open311_admin", __name__, url_prefix="/staff/admin/categories")
+bp = Blueprint("open311_admin", __name__, url_prefix="/staff/admin")
 
 
 def _category(code: str) -> Category:
@@ -67,12 +69,12 @@ def _page(category: Category, status: int = 200, **context: Any):
     return render_template("open311/attributes.html", category=category, editing=editing,
                            attributes=services.attributes_for(category.id, active_only=False),
                            datatypes=ATTRIBUTE_DATATYPES, lang=current_language(), values_text=values_text,
-                           categories_url=url_for("staff_admin.categories_list")
-                           if "staff_admin.categories_list" in current_app.view_functions else None,
+                           categories_url=url_for("departments_admin.categories_list")
+                           if "departments_admin.categories_list" in current_app.view_functions else None,
                            **context), status
 
 
-@bp.get("/<code>/attributes")
+@bp.get("/categories/<code>/attributes")
 @require("manage_categories")
 def attributes(code: str):
     return _page(_category(code))
@@ -84,7 +86,7 @@ def _refused_attribute(exc: AppError, code: str):
     return _page(_category(code), exc.status, error=exc.message, fields=exc.fields, form=request.form.to_dict())
 
 
-@bp.post("/<code>/attributes")
+@bp.post("/categories/<code>/attributes")
 @require("manage_categories")
 @commits(refused=_refused_attribute)
 def attribute_save(code: str) -> Response:
@@ -104,13 +106,46 @@ def attribute_save(code: str) -> Response:
     return redirect(url_for("open311_admin.attributes", code=category.code), 303)
 
 
-@bp.post("/<code>/attributes/<int:attribute_id>/delete")
+@bp.post("/categories/<code>/attributes/<int:attribute_id>/delete")
 @require("manage_categories")
 @commits
 def attribute_delete(code: str, attribute_id: int) -> Response:
     category = _category(code)
     services.delete_attribute(_attribute(category, attribute_id))
     return redirect(url_for("open311_admin.attributes", code=category.code), 303)
+
+
+# ---- API keys --------------------------------------------------------------------------------
+
+@bp.get("/api-keys")
+@require("manage_api_keys")
+def api_keys():
+    return admin_page("api_keys.html", keys=services.list_api_keys(), new_key=None)
+
+
+@bp.post("/api-keys")
+@require("manage_api_keys")
+@commits
+def api_key_create():
+    name = (request.form.get("name") or "").strip()
+    if not name or len(name) > 120:
+        return admin_page("api_keys.html", 422, keys=services.list_api_keys(), new_key=None,
+                          error=_("Some fields are not valid."),
+                          fields={"name": _("is required") if not name else _("at most %(n)s characters", n=120)})
+    key, plaintext = services.create_api_key(name)
+    # Shown in this response only; the database keeps its SHA-256. No redirect, so it is never in a URL.
+    page, _status = admin_page("api_keys.html", keys=services.list_api_keys(), new_key=plaintext,
+                               new_key_name=key.name)
+    return page, 201, {"Cache-Control": "no-store"}
+
+
+@bp.post("/api-keys/<int:key_id>/revoke")
+@require("manage_api_keys")
+@commits
+def api_key_revoke(key_id: int) -> Response:
+    services.revoke_api_key(key_id)
+    flash(_("The key was revoked; applications using it can no longer post."))
+    return redirect(url_for("open311_admin.api_keys"), 303)
 
 
 def open311_details(report: Any) -> dict[str, Any]:
@@ -131,9 +166,3 @@ def open311_details(report: Any) -> dict[str, Any]:
     answers.sort(key=lambda a: (a["position"], a["code"]))
     return {"answers": answers, "submission": services.submission_for(report.id),
             "unanswered_label": _("No answer")}
-
-
-@bp.record_once
-def _register_template_helper(state: Any) -> None:
-    app: Flask = state.app
-    app.jinja_env.globals["open311_details"] = open311_details

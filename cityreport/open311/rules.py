@@ -15,7 +15,16 @@ from xml.etree import ElementTree as ET
 
 from flask_babel import gettext as _
 
-from cityreport.reports.rules import is_open
+from cityreport.reports.rules import (
+    ACKNOWLEDGED,
+    DUPLICATE,
+    FIXED,
+    IN_PROGRESS,
+    NEW,
+    NOT_RESPONSIBLE,
+    UNABLE_TO_FIX,
+    is_open,
+)
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 # When the discovery document (endpoints, formats) last changed: it changes with the code, not the data.
@@ -41,15 +50,16 @@ XML_ITEMS = {
     "service_request_updates": "request_update",
 }
 
-# mySociety's extended statuses (as FixMyStreet reads them from servicerequestupdates).
+# mySociety's extended statuses (as FixMyStreet reads them from servicerequestupdates): their vocabulary,
+# keyed by ours. Some of their words happen to be spelled like our statuses.
 UPDATE_STATUSES = {
-    "new": "open",
-    "acknowledged": "investigating",
-    "in_progress": "in_progress",
-    "fixed": "fixed",
-    "duplicate": "duplicate",
-    "not_responsible": "not_councils_responsibility",
-    "unable_to_fix": "no_further_action",
+    NEW: "open",
+    ACKNOWLEDGED: "investigating",
+    IN_PROGRESS: "in_progress",
+    FIXED: "fixed",
+    DUPLICATE: "duplicate",
+    NOT_RESPONSIBLE: "not_councils_responsibility",
+    UNABLE_TO_FIX: "no_further_action",
 }
 
 

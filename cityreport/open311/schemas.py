@@ -25,6 +25,7 @@ from cityreport.open311.rules import (
     open311_status,
     public_answers,
 )
+from cityreport.reports.rules import NEW
 
 
 def absolute(path: str) -> str:
@@ -144,7 +145,7 @@ def request_update(row: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
     return {
         "update_id": str(row["id"]),
         "service_request_id": str(row["report_id"]),
-        "status": UPDATE_STATUSES.get(row["status"] or "new", "closed"),
+        "status": UPDATE_STATUSES.get(row["status"] or NEW, "closed"),
         "updated_datetime": format_datetime(row["at"], zone),
         "description": row["public_text"] or "",
     }

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from cityreport.departments.models import Category, Department
@@ -24,10 +24,7 @@ from cityreport.open311.models import ATTRIBUTE_DATATYPES, ApiKey, Open311Submis
 from cityreport.open311.rules import CODE_RE, LIST_DATATYPES, MAX_PAGE_SIZE, AttributeSpec, validate_answers
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.reports.rules import CLOSED_STATUSES, OPEN_STATUSES
-from cityreport.reports.services import publicly_visible
-
-# Events whose public text a resident may read, and which change what the public sees.
-PUBLIC_TEXT_KINDS = ("status", "reopened", "duplicate", "note")
+from cityreport.reports.services import public_events, publicly_visible
 
 PREFIX_LENGTH = 8
 
@@ -217,10 +214,15 @@ class RequestQuery:
     page_size: int = MAX_PAGE_SIZE
 
 
+def _updates():
+    """Public events that change a request after it was made (Open311 has no "created" update)."""
+    return and_(public_events(), ReportEvent.kind != "created")
+
+
 def _latest_public_text():
     return (select(ReportEvent.public_text)
             .where(ReportEvent.report_id == Report.id, ReportEvent.public_text.is_not(None),
-                   ReportEvent.public_text != "", ReportEvent.kind.in_(PUBLIC_TEXT_KINDS))
+                   ReportEvent.public_text != "", _updates())
             .order_by(ReportEvent.at.desc(), ReportEvent.id.desc()).limit(1).scalar_subquery())
 
 
@@ -275,13 +277,9 @@ def public_history(report_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     rows = db.session.execute(
         select(ReportEvent.report_id, ReportEvent.id, ReportEvent.at, ReportEvent.kind, ReportEvent.to_status,
                ReportEvent.public_text)
-        .where(ReportEvent.report_id.in_(report_ids), ReportEvent.kind.in_(PUBLIC_TEXT_KINDS + ("created",)))
+        .where(ReportEvent.report_id.in_(report_ids), public_events())
         .order_by(ReportEvent.report_id, ReportEvent.at, ReportEvent.id))
     for row in rows:
-        if row.kind == "note" and not row.public_text:
-            continue
-        if row.to_status == "invalid":
-            continue
         history[row.report_id].append({"id": row.id, "at": row.at, "kind": row.kind, "to_status": row.to_status,
                                        "text": row.public_text})
     return history
@@ -320,9 +318,7 @@ def find_updates(start: datetime, end: datetime | None, page: int, page_size: in
     stmt = (select(ReportEvent.id, ReportEvent.report_id, ReportEvent.at, ReportEvent.kind, ReportEvent.public_text,
                    status_then.label("status"))
             .join(Report, Report.id == ReportEvent.report_id)
-            .where(publicly_visible(), ReportEvent.kind.in_(PUBLIC_TEXT_KINDS), ReportEvent.at >= start,
-                   or_(ReportEvent.kind != "note", ReportEvent.public_text.is_not(None)),
-                   or_(ReportEvent.to_status.is_(None), ReportEvent.to_status != "invalid")))
+            .where(publicly_visible(), _updates(), ReportEvent.at >= start))
     if end is not None:
         stmt = stmt.where(ReportEvent.at <= end)
     stmt = (stmt.order_by(ReportEvent.at, ReportEvent.id).limit(page_size).offset((page - 1) * page_size))

@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from flask_babel import lazy_gettext as _l
 
+from cityreport.reports.rules import PUBLIC_STATUSES
+
 SCHEMA_VERSION = 1
 
 
@@ -35,9 +37,8 @@ REPORT_COLUMNS: tuple[Column, ...] = (
            "Slug of the department now responsible for the report."),
     Column("department_name_ro", "string", "Numele direcției, în română.", "Department name in Romanian."),
     Column("department_name_en", "string", "Numele direcției, în engleză.", "Department name in English."),
-    Column("status", "string", "Starea curentă: new, acknowledged, in_progress, fixed, duplicate, "
-           "not_responsible, unable_to_fix.",
-           "Current status: new, acknowledged, in_progress, fixed, duplicate, not_responsible, unable_to_fix."),
+    Column("status", "string", "Starea curentă: " + ", ".join(PUBLIC_STATUSES) + ".",
+           "Current status: " + ", ".join(PUBLIC_STATUSES) + "."),
     Column("created_at", "datetime", "Când a fost primită (ISO 8601, cu decalajul orei locale).",
            "When it was received (ISO 8601 with the local UTC offset)."),
     Column("acknowledged_at", "datetime", "Când a fost confirmată de primărie; gol dacă încă nu.",

@@ -4,7 +4,7 @@ The CSV is PostgreSQL's own ``COPY ... TO STDOUT (FORMAT csv)``; the GeoJSON fea
 ``json_build_object`` and read through a server-side cursor. Python only forwards bytes, so a
 million rows cost what the database spends on them and a few buffers of memory.
 
-Only visible reports are exported (not hidden, not ``invalid``), and only public columns: never a
+Only reports the public may see are exported (reports/sql.py), and only public columns: never a
 reporter's name, e-mail or phone, never internal notes.
 """
 
@@ -26,6 +26,7 @@ from cityreport.extensions import db
 from cityreport.indicators.models import IndicatorSnapshot
 from cityreport.indicators.rules import METRIC_KEYS
 from cityreport.opendata.rules import COLUMN_NAMES, INDICATOR_LEAD_COLUMNS, SCHEMA_VERSION, Period, etag
+from cityreport.reports import sql as report_sql
 
 CHUNK = 64 * 1024
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -45,7 +46,7 @@ JOIN categories c ON c.id = r.category_id
 JOIN departments d ON d.id = r.department_id
 LEFT JOIN (SELECT DISTINCT ON (report_id) report_id, storage_key FROM photos
            ORDER BY report_id, position, id) ph ON ph.report_id = r.id
-WHERE r.hidden = false AND r.status <> 'invalid' {period}
+WHERE {visible} {period}
 ORDER BY r.created_at, r.id
 """
 
@@ -83,7 +84,8 @@ def _period_sql(period: Period) -> sql.Composable:
 
 
 def _reports_query(period: Period) -> sql.Composed:
-    return sql.SQL(_REPORTS_SQL).format(photo_prefix=sql.Literal(photo_prefix()), period=_period_sql(period))
+    return sql.SQL(_REPORTS_SQL).format(photo_prefix=sql.Literal(photo_prefix()), period=_period_sql(period),
+                                        visible=sql.SQL(report_sql.publicly_visible("r")))
 
 
 def _feature_sql() -> sql.Composed:
@@ -161,7 +163,7 @@ def reports_stamp(period: Period, fmt: str) -> Stamp:
     with connection.cursor() as cursor:
         cursor.execute(sql.SQL(
             "SELECT count(*), max(r.updated_at), coalesce(sum(r.version), 0), coalesce(max(r.id), 0) "
-            "FROM reports r WHERE r.hidden = false AND r.status <> 'invalid' {}").format(_period_sql(period)))
+            "FROM reports r WHERE {} {}").format(sql.SQL(report_sql.publicly_visible("r")), _period_sql(period)))
         rows, updated, versions, top = cursor.fetchone()
         cursor.execute("SELECT count(*), coalesce(max(id), 0) FROM photos")
         photos = cursor.fetchone()
@@ -280,5 +282,5 @@ def months_available() -> list[str]:
     connection = _raw_connection()
     with connection.cursor() as cursor:
         cursor.execute("SELECT DISTINCT to_char(date_trunc('month', created_at), 'YYYY-MM') AS m FROM reports "
-                       "WHERE hidden = false AND status <> 'invalid' ORDER BY m DESC")
+                       f"WHERE {report_sql.publicly_visible()} ORDER BY m DESC")
         return [row[0] for row in cursor.fetchall()]

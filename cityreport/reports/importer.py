@@ -27,7 +27,9 @@ from cityreport.departments.models import Category, Department
 from cityreport.extensions import db
 from cityreport.geo import SRID
 from cityreport.models_base import utcnow
+from cityreport.reports import sql
 from cityreport.reports.import_rules import COLUMNS, ImportRow, RowError, check_header, validate_row
+from cityreport.reports.rules import HIDING_STATUSES
 
 
 class ImportFileError(ValueError):
@@ -133,14 +135,16 @@ _ROUTE = [
     "ANALYZE import_rows",
 ]
 
-_INSERT = """
+# An imported report in a status the machine hides (invalid) is hidden, as change_status would leave it.
+_INSERT = f"""
 WITH inserted AS (
     INSERT INTO reports (category_id, department_id, jurisdiction_id, location, description, status,
                          created_at, acknowledged_at, closed_at, updated_at, reopened_count, hidden, locale,
                          source, external_id, attributes, version)
     SELECT category_id, department_id, jurisdiction_id, geom, description, status,
-           created_at, acknowledged_at, closed_at, greatest(created_at, acknowledged_at, closed_at), 0, false, 'ro',
-           'import', external_id, '{}'::jsonb, 1
+           created_at, acknowledged_at, closed_at, greatest(created_at, acknowledged_at, closed_at), 0,
+           status IN {sql.literal_list(HIDING_STATUSES)}, 'ro',
+           'import', external_id, '{{}}'::jsonb, 1
       FROM import_rows
      WHERE jurisdiction_id IS NOT NULL AND department_id IS NOT NULL
      ORDER BY line

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cityreport.extensions import db
 from cityreport.geo import SRID
 from cityreport.models_base import created_at_column, utcnow
-from cityreport.reports.rules import ACTORS, EVENT_KINDS, SOURCES, STATUSES
+from cityreport.reports import sql
+from cityreport.reports.rules import ACTORS, EVENT_KINDS, INVALID, SOURCES, STATUSES
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -73,6 +74,8 @@ class Report(db.Model):
         CheckConstraint(f"status IN ({_in(STATUSES)})", name="status"),
         CheckConstraint(f"source IN ({_in(SOURCES)})", name="source"),
         CheckConstraint("reopened_count >= 0", name="reopened_count"),
+        # The status machine hides every invalid report (rules.plan_transition); this holds it for any writer.
+        CheckConstraint(f"status <> {sql.literal(INVALID)} OR hidden", name="invalid_hidden"),
         # The staff queue and the indicators read reports by department, status and age.
         Index("ix_reports_department_status_created", "department_id", "status", "created_at", "id"),
         Index("ix_reports_created_at", "created_at", "id"),
@@ -80,7 +83,7 @@ class Report(db.Model):
         # The nearby-duplicates lookup only ever wants open, visible reports of one category: a small
         # tree whose leaves are already that category's (btree_gist lets category_id sit in a GiST index).
         Index("ix_reports_open_location", "category_id", "location", postgresql_using="gist",
-              postgresql_where=text("status IN ('new', 'acknowledged', 'in_progress') AND NOT hidden")),
+              postgresql_where=text(f"{sql.OPEN} AND {sql.publicly_visible()}")),
     )
 
 

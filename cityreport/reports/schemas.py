@@ -24,15 +24,14 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from cityreport.core.contact import is_email
 from cityreport.departments.models import Category
 from cityreport.errors import ValidationError
 from cityreport.extensions import db
 from cityreport.geo import latlon
-from cityreport.reports.rules import OPEN_STATUSES, STATUSES, is_open
+from cityreport.reports.labels import status_label
+from cityreport.reports.rules import OPEN_STATUSES, PUBLIC_STATUSES, STATUSES, is_open, is_public_event
 
-# Open statuses plus the closed ones the public sees (`invalid` reports are hidden from public lists).
-PUBLIC_STATUSES = tuple(s for s in STATUSES if s != "invalid")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,40}$")
 # PostgreSQL text cannot hold NUL; other C0 controls have no place in a report either.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -144,7 +143,7 @@ def _convert(spec: Field, raw: Any) -> Any:
         raise _Unacceptable(_("must be at most %(count)d characters", count=spec.max_length))
     if spec.min_length is not None and len(text) < spec.min_length:
         raise _Unacceptable(_("must be at least %(count)d characters", count=spec.min_length))
-    if spec.kind == "email" and not EMAIL_RE.match(text):
+    if spec.kind == "email" and not is_email(text):
         raise _Unacceptable(_("is not a valid e-mail address"))
     if spec.kind == "enum" and spec.choices and text not in spec.choices:
         raise _Unacceptable(_("must be one of: %(choices)s", choices=", ".join(spec.choices)))
@@ -327,15 +326,6 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
-def status_label(status: str) -> str:
-    labels = {
-        "new": _("New"), "acknowledged": _("Acknowledged"), "in_progress": _("In progress"),
-        "fixed": _("Fixed"), "duplicate": _("Duplicate"), "not_responsible": _("Another institution's job"),
-        "unable_to_fix": _("Unable to fix"), "invalid": _("Not a problem"),
-    }
-    return labels.get(status, status)
-
-
 def public_photo(photo: Any) -> dict[str, Any]:
     from cityreport.media.services import photo_url
 
@@ -344,16 +334,12 @@ def public_photo(photo: Any) -> dict[str, Any]:
             "width": photo.width, "height": photo.height}
 
 
-PUBLIC_EVENT_KINDS = ("created", "status", "duplicate", "reopened", "note")
-
-
 def public_timeline(report: Any, locale: str) -> list[dict[str, Any]]:
-    """Events a resident may see. Internal text, staff identities and feedback comments stay inside."""
+    """Events a resident may see (rules.is_public_event). Internal text, staff identities and feedback
+    comments stay inside."""
     items = []
     for event in report.events:
-        if event.kind not in PUBLIC_EVENT_KINDS:
-            continue
-        if event.kind == "note" and not event.public_text:
+        if not is_public_event(event.kind, event.to_status, event.public_text):
             continue
         item = {"at": _iso(event.at), "kind": event.kind, "from_status": event.from_status,
                 "to_status": event.to_status, "text": event.public_text}

@@ -6,31 +6,37 @@ outbox row, in the same transaction. Functions flush and never commit: the reque
 
 from __future__ import annotations
 
-import base64
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
+from flask_babel import gettext as _
 from geoalchemy2 import Geography
-from sqlalchemy import and_, cast, func, literal, select, text, tuple_
+from sqlalchemy import and_, cast, func, literal, or_, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from cityreport.core.outbox import add_outbox
 from cityreport.core.transaction import attempt
-from cityreport.departments.models import Category, Department, StaffUser
+from cityreport.departments.models import Category, Department
 from cityreport.errors import Conflict, ValidationError
 from cityreport.extensions import db
 from cityreport.geo import SRID, point_element
 from cityreport.models_base import utcnow
-from cityreport.reports import rules
+from cityreport.reports import rules, sql
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.reports.schemas import ReportSubmission
 from cityreport.routing import services as routing
+from cityreport.routing.models import Jurisdiction
 
-# Event kinds a resident following the report is told about.
-PUBLIC_EVENT_KINDS = {"created", "status", "duplicate", "reopened", "note"}
+
+class Actor(Protocol):
+    """Whoever acts on a report for the city hall: a staff account (reports does not import staff)."""
+
+    id: int
+
+
 
 
 @dataclass
@@ -56,7 +62,6 @@ def create_report(data: NewReport, *, notify: bool = True) -> Report:
     """Route and store a report with its `created` (and `routed`) events."""
     jurisdiction = routing.jurisdiction_at(data.lat, data.lon)
     if jurisdiction is None:
-        from flask_babel import gettext as _
         raise ValidationError(_("The place is outside the area this city serves."),
                               fields={"location": _("outside the area this city serves")})
     at = data.created_at or utcnow()
@@ -68,14 +73,14 @@ def create_report(data: NewReport, *, notify: bool = True) -> Report:
     report = Report(
         category_id=data.category.id, department_id=department_id, jurisdiction_id=jurisdiction.id,
         location=point_element(data.lat, data.lon), address=data.address, description=data.description,
-        status="new", created_at=at, updated_at=at, reporter_name=data.name, reporter_email=data.email,
+        status=rules.NEW, created_at=at, updated_at=at, reporter_name=data.name, reporter_email=data.email,
         reporter_phone=data.phone, locale=data.locale, source=data.source, external_id=data.external_id,
         idempotency_key=data.idempotency_key, attributes=data.attributes or {},
     )
     db.session.add(report)
     db.session.flush()
     created = _event(report, "created", "reporter" if data.source != "import" else "system", at,
-                     to_status="new", to_department_id=department_id)
+                     to_status=rules.NEW, to_department_id=department_id)
     _event(report, "routed", "system", at, to_department_id=department_id, internal_text=reason)
     if notify:
         report_event_happened(report.id, created.id, "created")
@@ -88,7 +93,7 @@ def report_event_happened(report_id: int, event_id: int, kind: str) -> None:
                f"report_event:{event_id}")
 
 
-def _event(report: Report, kind: str, actor: str, at: datetime, *, staff: StaffUser | None = None,
+def _event(report: Report, kind: str, actor: str, at: datetime, *, staff: Actor | None = None,
            **fields: Any) -> ReportEvent:
     event = ReportEvent(report_id=report.id, kind=kind, actor=actor, at=at,
                         staff_id=staff.id if staff else None, **fields)
@@ -102,30 +107,43 @@ def _check_version(report: Report, expected_version: int | None) -> None:
         raise Conflict()
 
 
-def change_status(report: Report, to_status: str, *, actor: str = "staff", staff: StaffUser | None = None,
+def change_status(report: Report, to_status: str, *, actor: str = "staff", staff: Actor | None = None,
                   at: datetime | None = None, public_text: str | None = None, internal_text: str | None = None,
-                  expected_version: int | None = None, notify: bool = True) -> ReportEvent:
-    """Move a report along the status machine (reopening included) and record why."""
+                  duplicate_of: Report | None = None, expected_version: int | None = None,
+                  notify: bool = True) -> ReportEvent:
+    """Move a report along the status machine and record why: the one place a report's status changes.
+
+    Everything the change implies is applied here, as rules.plan_transition works it out: the timestamps,
+    the reopen count, hiding a report closed as invalid, showing a reopened one again, and tying a
+    duplicate to its original (or untying it when it is reopened). Staff triage, bulk changes, duplicates,
+    the reporter's "not fixed", the importer's rules and the demo city all come through here.
+    """
     _check_version(report, expected_version)
     at = at or utcnow()
     plan = rules.plan_transition(report.status, to_status, at, report.acknowledged_at, report.closed_at)
-    from_status = report.status
+    if plan.needs_original != (duplicate_of is not None):
+        raise ValueError("a report is closed as a duplicate with its original, and only then")
     report.status = plan.to_status
     report.acknowledged_at = plan.acknowledged_at
     report.closed_at = plan.closed_at
     report.updated_at = at
-    kind = "status"
     if plan.reopened:
         report.reopened_count += 1
-        kind = "reopened"
-    event = _event(report, kind, actor, at, staff=staff, from_status=from_status, to_status=plan.to_status,
-                   public_text=public_text or None, internal_text=internal_text or None)
+    if plan.hidden is not None:
+        report.hidden = plan.hidden
+    if plan.clears_duplicate:
+        report.duplicate_of_id = None
+    if duplicate_of is not None:
+        report.duplicate_of_id = duplicate_of.id
+        internal_text = internal_text or f"duplicate of #{duplicate_of.id}"
+    event = _event(report, plan.event_kind, actor, at, staff=staff, from_status=plan.from_status,
+                   to_status=plan.to_status, public_text=public_text or None, internal_text=internal_text or None)
     if notify:
-        report_event_happened(report.id, event.id, kind)
+        report_event_happened(report.id, event.id, plan.event_kind)
     return event
 
 
-def add_note(report: Report, *, staff: StaffUser | None, public_text: str | None = None,
+def add_note(report: Report, *, staff: Actor | None, public_text: str | None = None,
              internal_text: str | None = None, at: datetime | None = None,
              expected_version: int | None = None) -> ReportEvent:
     _check_version(report, expected_version)
@@ -139,11 +157,10 @@ def add_note(report: Report, *, staff: StaffUser | None, public_text: str | None
     return event
 
 
-def reassign(report: Report, department_id: int, *, staff: StaffUser | None, reason: str,
+def reassign(report: Report, department_id: int, *, staff: Actor | None, reason: str,
              at: datetime | None = None, expected_version: int | None = None) -> ReportEvent:
     _check_version(report, expected_version)
     if department_id == report.department_id:
-        from flask_babel import gettext as _
         raise ValidationError(fields={"department": _("the report is already in this department")})
     at = at or utcnow()
     event = _event(report, "reassigned", "staff" if staff else "system", at, staff=staff,
@@ -153,28 +170,17 @@ def reassign(report: Report, department_id: int, *, staff: StaffUser | None, rea
     return event
 
 
-def mark_duplicate(report: Report, original: Report, *, staff: StaffUser | None, at: datetime | None = None,
+def mark_duplicate(report: Report, original: Report, *, staff: Actor | None, at: datetime | None = None,
                    public_text: str | None = None, expected_version: int | None = None,
                    notify: bool = True) -> ReportEvent:
     """Close ``report`` as a duplicate of ``original``; the resident is pointed at the original."""
-    from flask_babel import gettext as _
     if original.id == report.id:
         raise ValidationError(fields={"duplicate_of": _("a report cannot duplicate itself")})
     if original.duplicate_of_id == report.id:
         raise ValidationError(fields={"duplicate_of": _("that report is already a duplicate of this one")})
-    _check_version(report, expected_version)
-    at = at or utcnow()
-    plan = rules.plan_transition(report.status, "duplicate", at, report.acknowledged_at, report.closed_at)
-    from_status = report.status
-    report.status, report.acknowledged_at, report.closed_at = plan.to_status, plan.acknowledged_at, plan.closed_at
-    report.duplicate_of_id = original.id
-    report.updated_at = at
-    event = _event(report, "duplicate", "staff" if staff else "system", at, staff=staff, from_status=from_status,
-                   to_status="duplicate", public_text=public_text or None,
-                   internal_text=f"duplicate of #{original.id}")
-    if notify:
-        report_event_happened(report.id, event.id, "duplicate")
-    return event
+    return change_status(report, rules.DUPLICATE, actor="staff" if staff else "system", staff=staff, at=at,
+                         public_text=public_text, duplicate_of=original, expected_version=expected_version,
+                         notify=notify)
 
 
 def record_feedback_event(report: Report, answer: str, *, at: datetime | None = None,
@@ -225,8 +231,26 @@ def report_by_idempotency_key(key: str) -> Report | None:
 
 
 def publicly_visible():
-    """Reports the public may see: not hidden by moderation and not closed as spam."""
-    return and_(Report.hidden.is_(False), Report.status != "invalid")
+    """Reports the public may see: the one condition behind every public page, API, feed and export
+    (rules.is_publicly_visible says why the hidden flag is enough)."""
+    return Report.hidden.is_(False)
+
+
+def is_publicly_visible(report: Report) -> bool:
+    return rules.is_publicly_visible(report)
+
+
+def public_events():
+    """The SQL twin of rules.is_public_event (a test holds the two to the same answers)."""
+    return and_(ReportEvent.kind.in_(rules.PUBLIC_EVENT_KINDS),
+                or_(ReportEvent.kind != "note", func.coalesce(ReportEvent.public_text, "") != ""),
+                or_(ReportEvent.to_status.is_(None), ReportEvent.to_status != rules.INVALID))
+
+
+def public_events_of(report_id: int, *, newest_first: bool = False, limit: int | None = None) -> list[ReportEvent]:
+    order = (ReportEvent.at.desc(), ReportEvent.id.desc()) if newest_first else (ReportEvent.at, ReportEvent.id)
+    stmt = select(ReportEvent).where(ReportEvent.report_id == report_id, public_events()).order_by(*order)
+    return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
 
 
 def public_report_or_none(report_id: int) -> Report | None:
@@ -237,18 +261,20 @@ def public_report_or_none(report_id: int) -> Report | None:
     return db.session.scalars(stmt).first()
 
 
-# Matches the partial index ix_reports_open_location word for word, so the planner can use it
+# The partial index ix_reports_open_location's predicate (reports/models.py), so the planner can use it
 # whatever parameters a prepared statement is later run with.
-OPEN_VISIBLE_SQL = "reports.status IN ('new', 'acknowledged', 'in_progress') AND NOT reports.hidden"
-METRES_PER_DEGREE_LAT = 110_500.0  # the smallest value on the spheroid, so the box never cuts the circle
+OPEN_VISIBLE_SQL = f"{sql.is_open('reports')} AND {sql.publicly_visible('reports')}"
+METRES_PER_DEGREE_LAT = 110_500.0  # below the smallest value on the spheroid, so the box never cuts the circle
 
 
-def nearby_open_reports(lat: float, lon: float, category_id: int, radius_m: float, *,
-                        exclude_id: int | None = None, limit: int = 10) -> list[tuple[Report, float]]:
-    """Open public reports of one category within ``radius_m`` metres, nearest first.
+def nearby_open_reports(lat: float, lon: float, radius_m: float, *, category_id: int | None = None,
+                        exclude_id: int | None = None, limit: int = 10,
+                        with_photos: bool = True) -> list[tuple[Report, float]]:
+    """Open public reports within ``radius_m`` metres of a point (of one category, if given), nearest first.
 
-    The category and the geometry box (`&&`) let the partial GiST index pick candidates;
-    `ST_DWithin` on geography then measures true metres on the spheroid.
+    The one nearby search: the report form and the API offer these as "already reported?", the triage
+    page as the duplicates a report may be. A box in degrees (``&&``) lets the partial GiST index pick
+    candidates; ``ST_DWithin`` on geography then measures true metres on the spheroid.
     """
     point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
     dy = radius_m / METRES_PER_DEGREE_LAT
@@ -256,15 +282,17 @@ def nearby_open_reports(lat: float, lon: float, category_id: int, radius_m: floa
     distance = func.ST_Distance(cast(Report.location, Geography), cast(point, Geography)).label("distance")
     stmt = (
         select(Report, distance)
-        .where(text(OPEN_VISIBLE_SQL), Report.category_id == category_id,
-               Report.location.op("&&")(func.ST_Expand(point, dx, dy)),
+        .where(text(OPEN_VISIBLE_SQL), Report.location.op("&&")(func.ST_Expand(point, dx, dy)),
                func.ST_DWithin(cast(Report.location, Geography), cast(point, Geography), radius_m))
         .order_by(distance, Report.id)
         .limit(limit)
-        .options(selectinload(Report.photos))
     )
+    if category_id is not None:
+        stmt = stmt.where(Report.category_id == category_id)
     if exclude_id is not None:
         stmt = stmt.where(Report.id != exclude_id)
+    if with_photos:
+        stmt = stmt.options(selectinload(Report.photos))
     return [(row[0], float(row[1])) for row in db.session.execute(stmt)]
 
 
@@ -278,21 +306,13 @@ class ReportFilter:
     until: datetime | None = None
 
 
-def encode_cursor(report: Report) -> str:
-    raw = f"{report.created_at.timestamp():.6f}:{report.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+PUBLIC_LIST = "public"  # the cursor scope of the public list (the staff queue's is its sort order)
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    from flask_babel import gettext as _
+def decode_public_cursor(cursor: str) -> tuple[datetime, int]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, ident = raw.split(":")
-        moment, report_id = datetime.fromtimestamp(float(stamp), UTC), int(ident)
-        if not 0 < report_id <= 2**63 - 1:
-            raise ValueError(report_id)
-        return moment, report_id
-    except (ValueError, UnicodeDecodeError, OverflowError, OSError):
+        return rules.decode_cursor(cursor, PUBLIC_LIST)
+    except rules.CursorError:
         raise ValidationError(fields={"cursor": _("is not a cursor this server gave out")}, status=400) from None
 
 
@@ -315,12 +335,13 @@ def list_public_reports(filters: ReportFilter, *, cursor: str | None = None,
     if filters.until:
         stmt = stmt.where(Report.created_at < filters.until)
     if cursor:
-        moment, report_id = decode_cursor(cursor)
+        moment, report_id = decode_public_cursor(cursor)
         stmt = stmt.where(tuple_(Report.created_at, Report.id) < tuple_(literal(moment), literal(report_id)))
     stmt = (stmt.order_by(Report.created_at.desc(), Report.id.desc()).limit(limit + 1)
             .options(selectinload(Report.photos)))
     rows = list(db.session.scalars(stmt))
-    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    last = rows[limit - 1] if len(rows) > limit else None
+    next_cursor = rules.encode_cursor(PUBLIC_LIST, last.created_at, last.id) if last is not None else None
     return rows[:limit], next_cursor
 
 
@@ -333,10 +354,17 @@ def public_departments() -> list[Department]:
     return list(db.session.scalars(select(Department).where(Department.active.is_(True)).order_by(Department.slug)))
 
 
+def home_summary() -> dict[str, Any]:
+    """What the home page counts: open and fixed public reports, and the city's name."""
+    open_count = db.session.scalar(select(func.count()).where(publicly_visible(),
+                                                             Report.status.in_(rules.OPEN_STATUSES)))
+    fixed_count = db.session.scalar(select(func.count()).where(publicly_visible(), Report.status == rules.FIXED))
+    city = db.session.scalars(select(Jurisdiction).order_by(Jurisdiction.id).limit(1)).first()
+    return {"city": city.name if city else None, "open": open_count or 0, "fixed": fixed_count or 0}
+
+
 def city_bounds() -> list[list[float]] | None:
     """[[south, west], [north, east]] of all jurisdictions, for fitting a map; None when none exist."""
-    from cityreport.routing.models import Jurisdiction
-
     row = db.session.execute(select(func.ST_XMin(func.ST_Extent(Jurisdiction.boundary)),
                                     func.ST_YMin(func.ST_Extent(Jurisdiction.boundary)),
                                     func.ST_XMax(func.ST_Extent(Jurisdiction.boundary)),

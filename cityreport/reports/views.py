@@ -1,33 +1,21 @@
-"""Public pages: the report form, a report's page, the list. Thin: validation and storage live elsewhere."""
+"""Public pages: the home page, the report form, a report's page, the list. Thin: validation and storage
+live in schemas.py and services.py."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from cityreport.api.views import limit_report_creation, request_report_data
 from cityreport.core.transaction import commits
 from cityreport.errors import AppError, ValidationError
 from cityreport.i18n import current_language
 from cityreport.reports import schemas, services
+from cityreport.reports.http import limit_report_creation, request_report_data
 
 bp = Blueprint("reports", __name__)
-
-
-@bp.app_template_filter("fromiso")
-def _fromiso(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-@bp.app_context_processor
-def _helpers() -> dict[str, Any]:
-    from cityreport.media.services import photo_url
-
-    return {"photo_url": photo_url, "status_label": schemas.status_label}
 
 
 def field_labels() -> dict[str, str]:
@@ -52,7 +40,7 @@ def _form_page(values: dict[str, Any], errors: dict[str, str], status: int = 200
     except ValueError:
         lat = lon = None
     if category is not None and lat is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
-        nearby = services.nearby_open_reports(lat, lon, category.id, category.nearby_radius_m)
+        nearby = services.nearby_open_reports(lat, lon, category.nearby_radius_m, category_id=category.id)
     return render_template("reports/form.html", values=values, errors=errors, groups=_grouped_categories(),
                            nearby=nearby, max_photos=current_app.config["PHOTO_MAX_COUNT"],
                            map_config=map_config(), field_labels=field_labels()), status
@@ -62,6 +50,14 @@ def map_config() -> dict[str, Any]:
     """What the page's map script needs: the tile URL (may be unset: no tiles) and the city's extent."""
     return {"tiles": current_app.config.get("MAP_TILE_URL"), "bounds": services.city_bounds(),
             "areas_url": url_for("routing.areas")}
+
+
+@bp.get("/")
+def home():
+    """The home page: the city's map with the latest reports, and what is open and fixed."""
+    recent, _next = services.list_public_reports(services.ReportFilter(), limit=100)
+    markers = [schemas.public_report(r, locale=current_language()) for r in recent]
+    return render_template("index.html", summary=services.home_summary(), recent=markers, map_config=map_config())
 
 
 @bp.get("/report")
@@ -116,4 +112,4 @@ def index():
     return render_template("reports/list.html", reports=reports, markers=markers, next_cursor=next_cursor,
                            query=query, groups=_grouped_categories(), statuses=schemas.PUBLIC_STATUSES,
                            departments=services.public_departments(),
-                           status_label=schemas.status_label, map_config=map_config())
+                           map_config=map_config())

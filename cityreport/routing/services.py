@@ -1,15 +1,22 @@
-"""Routing and area storage: the indexed queries behind routing/rules.py."""
+"""Routing and area storage: the indexed queries behind routing/rules.py, and the areas' administration.
+
+Functions flush and never commit: the request or the command does.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import defer
 
 from cityreport.departments.models import Category, Department
+from cityreport.errors import NotFound, ValidationError
 from cityreport.extensions import db
 from cityreport.geo import SRID, as_multipolygon, element_from_shape, point_element
+from cityreport.routing.importer import AreaImportError, read_areas
 from cityreport.routing.models import Jurisdiction, ServiceArea, ServiceAreaPiece
 from cityreport.routing.rules import AreaCandidate, RouteDecision, decide
 
@@ -72,8 +79,6 @@ def refresh_pieces(area_id: int) -> None:
 
 def areas_feature_collection() -> dict:
     """Every jurisdiction and service area as one GeoJSON FeatureCollection (6 decimals: ~10 cm)."""
-    from cityreport.departments.models import Department
-
     features = []
     rows = db.session.execute(select(Jurisdiction.slug, Jurisdiction.name, Jurisdiction.population,
                                      func.ST_AsGeoJSON(Jurisdiction.boundary, 6)).order_by(Jurisdiction.id))
@@ -91,3 +96,59 @@ def areas_feature_collection() -> dict:
             "kind": "service_area", "name": name, "department": department, "category": category,
             "priority": priority, "population": population}})
     return {"type": "FeatureCollection", "features": features}
+
+
+# ---- administration ------------------------------------------------------------------------------
+
+MAX_GEOJSON_BYTES = 5 * 1024 * 1024
+
+
+def area_rows() -> list[Any]:
+    return list(db.session.execute(select(ServiceArea.id, ServiceArea.name, ServiceArea.priority, ServiceArea.area_m2,
+                                          ServiceArea.department_id, ServiceArea.category_id)
+                                   .order_by(ServiceArea.name)))
+
+
+def read_geojson(data: bytes) -> dict[str, Any]:
+    """A GeoJSON object from a file's bytes; AreaImportError when it is not one."""
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise AreaImportError(_("not a JSON file")) from None
+    if not isinstance(document, dict):
+        raise AreaImportError(_("the file is not a GeoJSON object"))
+    return document
+
+
+def import_upload(upload: Any, *, department_id: int | None, category_id: int | None, priority: int,
+                  name_property: str) -> list[ServiceArea]:
+    """Store the areas of an uploaded GeoJSON file for a department (all or nothing); names every problem."""
+    fields: dict[str, str] = {}
+    department = db.session.get(Department, department_id) if department_id else None
+    if department is None:
+        fields["department"] = _("choose a department")
+    if category_id and db.session.get(Category, category_id) is None:
+        fields["category"] = _("no such category")
+    if upload is None or not upload.filename:
+        fields["file"] = _("choose a GeoJSON file")
+    if fields:
+        raise ValidationError(fields=fields)
+    data = upload.read(MAX_GEOJSON_BYTES + 1)
+    if len(data) > MAX_GEOJSON_BYTES:
+        raise ValidationError(fields={"file": _("at most 5 MB")})
+    try:
+        areas = read_areas(read_geojson(data), name_property=name_property or "name",
+                           default_name=upload.filename.rsplit(".", 1)[0])
+    except AreaImportError as exc:
+        raise ValidationError(fields={"file": str(exc)}) from None
+    return [add_service_area(department_id=department.id, category_id=category_id or None, name=area.name,
+                             geometry=area.geometry, priority=priority) for area in areas]
+
+
+def delete_area(area_id: int) -> ServiceArea:
+    area = db.session.get(ServiceArea, area_id)
+    if area is None:
+        raise NotFound()
+    db.session.delete(area)
+    db.session.flush()
+    return area

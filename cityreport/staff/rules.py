@@ -1,61 +1,25 @@
-"""Pure rules of the staff side: who may do what, and the sign-in throttle.
+"""Pure rules of the staff side: passwords, the sign-in throttle and the queue.
 
-Authorization lives here and only here; views ask ``can(user, action, department_id=...)``
-(through ``cityreport.staff.access``) and never compare roles themselves.
+Who may do what is not here: that is the authorization matrix in core/permissions.py.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from cityreport.reports.rules import OPEN_STATUSES
+from cityreport.reports.rules import OPEN_STATUSES, awaits_acknowledgement
 
-ROLES = ("staff", "dept_admin", "city_admin")
-
-# Actions on one department's reports. A department-scoped action asked with a department id
-# is allowed only for the user's own department (city admins: every department).
-REPORT_ACTIONS = ("view_queue", "view_report", "change_status", "add_note", "reassign", "mark_duplicate",
-                  "mark_invalid", "reopen", "bulk_change")
-DEPT_ADMIN_ACTIONS = ("manage_staff", "manage_templates")
-CITY_ADMIN_ACTIONS = ("manage_departments", "manage_categories", "manage_areas", "manage_api_keys", "view_outbox",
-                      "view_all_departments")
-ACTIONS = REPORT_ACTIONS + DEPT_ADMIN_ACTIONS + CITY_ADMIN_ACTIONS
-DEPARTMENT_SCOPED = frozenset(REPORT_ACTIONS + DEPT_ADMIN_ACTIONS)
-
-ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    "staff": frozenset(REPORT_ACTIONS),
-    "dept_admin": frozenset(REPORT_ACTIONS + DEPT_ADMIN_ACTIONS),
-    "city_admin": frozenset(ACTIONS),
-}
+MIN_PASSWORD_LENGTH = 12
 
 
-class UnknownAction(ValueError):
-    """A view asked about an action the matrix does not know: a programming error, never a 'no'."""
-
-
-def can(user: Any, action: str, *, department_id: int | None = None) -> bool:
-    """May ``user`` (a StaffUser, an anonymous user or None) do ``action``, in ``department_id`` if given?"""
-    if action not in ACTIONS:
-        raise UnknownAction(action)
-    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
-        return False
-    role = getattr(user, "role", None)
-    if action not in ROLE_ACTIONS.get(role, frozenset()):
-        return False
-    if role == "city_admin":
-        return True
-    if action in DEPARTMENT_SCOPED and department_id is not None:
-        return department_id == user.department_id
-    return True
-
-
-def roles_allowed(action: str) -> tuple[str, ...]:
-    return tuple(role for role in ROLES if action in ROLE_ACTIONS[role])
+def password_problem(password: str) -> str | None:
+    """Why a password is unacceptable, or None. Length is what matters (NIST SP 800-63B)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"at least {MIN_PASSWORD_LENGTH} characters"
+    if password.strip() == "":
+        return "must not be blank"
+    return None
 
 
 # ---- sign-in throttle -------------------------------------------------------------------------
@@ -91,7 +55,7 @@ PAGE_SIZE = 50
 
 def due_at(status: str, created_at: datetime, ack_target_hours: int, resolve_target_days: int) -> datetime:
     """When a report is due: a new one must be acknowledged, an open one resolved, within its category's targets."""
-    if status == "new":
+    if awaits_acknowledgement(status):
         return created_at + timedelta(hours=ack_target_hours)
     return created_at + timedelta(days=resolve_target_days)
 
@@ -105,27 +69,3 @@ def overdue_by(status: str, due: datetime | None, now: datetime) -> timedelta | 
     if not is_overdue(status, due, now):
         return None
     return now - due  # type: ignore[operator]
-
-
-class CursorError(ValueError):
-    pass
-
-
-def encode_cursor(sort: str, key: datetime, report_id: int) -> str:
-    """An opaque keyset cursor: the sort key and id of the last row shown."""
-    raw = json.dumps([sort, key.isoformat(), report_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, sort: str) -> tuple[datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        cursor_sort, key, report_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        when = datetime.fromisoformat(key)
-        if not isinstance(report_id, int) or when.tzinfo is None:
-            raise ValueError
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise CursorError("not a cursor from this queue") from None
-    if cursor_sort != sort:
-        raise CursorError("the cursor belongs to another sort order")
-    return when, report_id

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from cityreport.errors import ValidationError
-from cityreport.reports.rules import CLOSED_STATUSES, OPEN_STATUSES, STATUSES
+from cityreport.reports.rules import CLOSED_STATUSES, OPEN_STATUSES, STATUSES, CursorError, decode_cursor
 from cityreport.staff import rules
 
 # Status filter choices: the groups first, then each status.
@@ -98,8 +98,8 @@ def parse_queue_filter(args: MultiDict) -> QueueFilter:
     raw_cursor = (args.get("after") or "").strip()
     if raw_cursor:
         try:
-            cursor = rules.decode_cursor(raw_cursor, sort)
-        except rules.CursorError:
+            cursor = decode_cursor(raw_cursor, sort)
+        except CursorError:
             fields["after"] = _("not a valid page cursor; go back to the first page")
     result = QueueFilter(status=status, category_id=_int(args, "category", fields),
                          department_id=_int(args, "department", fields), area_id=_int(args, "area", fields),

@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
+from cityreport.core.access import check, current_staff, require, staff_required
+from cityreport.core.permissions import can
 from cityreport.core.transaction import commits
 from cityreport.errors import AppError, Conflict, ValidationError
 from cityreport.extensions import db
 from cityreport.i18n import current_language
 from cityreport.models_base import utcnow
 from cityreport.reports import rules as report_rules
+from cityreport.reports.labels import STAFF, status_label
 from cityreport.reports.models import Report
-from cityreport.staff import rules, schemas, services
-from cityreport.staff.access import check, current_staff, report_for, require, staff_required
-from cityreport.static_files import STATIC_DIR
+from cityreport.staff import accounts, responses, rules, schemas, signin, triage, worklist
+from cityreport.staff.triage import report_for
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-
-@bp.app_context_processor
-def _staff_globals() -> dict[str, Any]:
-    return {"can": lambda action, department_id=None: rules.can(current_staff(), action,
-                                                                 department_id=department_id),
-            "current_staff": current_staff, "leaflet_available": leaflet_available}
-
-
-def leaflet_available() -> bool:
-    return (STATIC_DIR / "vendor" / "leaflet" / "leaflet.js").is_file()
 
 
 def _safe_next(target: str | None) -> str:
@@ -67,17 +56,17 @@ def login_submit():
     email = (request.form.get("email") or "").strip()
     password = request.form.get("password") or ""
     ip = _client_ip()
-    wait = services.login_wait(email.lower(), ip)
+    wait = signin.login_wait(email.lower(), ip)
     if wait:
         return render_template("staff/login.html", next_url=next_url, email=email,
                                error=_("Too many failed sign-ins. Try again in %(minutes)s minutes.",
                                        minutes=max(1, (wait + 59) // 60))), 429, {"Retry-After": str(wait)}
-    user = services.authenticate(email, password) if email and password else None
+    user = signin.authenticate(email, password) if email and password else None
     if user is None:
-        services.record_login_failure(email.lower(), ip)
+        signin.record_login_failure(email.lower(), ip)
         return render_template("staff/login.html", next_url=next_url, email=email,
                                error=_("The e-mail or the password is wrong.")), 401
-    services.clear_login_failures(email.lower(), ip)
+    signin.clear_login_failures(email.lower(), ip)
     session.clear()  # nothing from before sign-in survives into the signed-in session
     login_user(user)
     return redirect(_safe_next(next_url), 303)
@@ -88,7 +77,7 @@ def login_submit():
 @commits
 def logout() -> Response:
     user = current_staff()
-    services.end_sessions(user)
+    accounts.end_sessions(user)
     logout_user()
     session.clear()
     flash(_("You are signed out."))
@@ -100,12 +89,12 @@ def logout() -> Response:
 def _render_queue(wanted: schemas.QueueFilter, *, status_code: int = 200, error: str | None = None,
                   fields: dict[str, str] | None = None, form: dict[str, Any] | None = None):
     user = current_staff()
-    page = services.queue_page(user, wanted)
-    return render_template("staff/queue.html", page=page, wanted=wanted, lookups=services.lookups(),
+    page = worklist.queue_page(user, wanted)
+    return render_template("staff/queue.html", page=page, wanted=wanted, lookups=worklist.lookups(),
                            statuses=report_rules.STATUSES, status_choices=schemas.STATUS_CHOICES,
                            age_choices=schemas.AGE_CHOICES, sorts=rules.SORTS, lang=current_language(),
-                           scope_department_id=services.queue_department(user, wanted),
-                           bulk_targets=[s for s in report_rules.STATUSES if s not in ("new", "duplicate")],
+                           scope_department_id=worklist.queue_department(user, wanted),
+                           bulk_targets=report_rules.BULK_TARGETS, open_statuses=report_rules.OPEN_STATUSES,
                            error=error, fields=fields or {}, form=form or {}), status_code
 
 
@@ -119,27 +108,27 @@ def queue():
 @require("view_queue")
 def queue_map():
     wanted = schemas.parse_queue_filter(request.args)
-    return render_template("staff/queue_map.html", wanted=wanted, lookups=services.lookups(),
+    return render_template("staff/queue_map.html", wanted=wanted, lookups=worklist.lookups(),
                            status_choices=schemas.STATUS_CHOICES, age_choices=schemas.AGE_CHOICES,
                            sorts=rules.SORTS, lang=current_language(),
-                           scope_department_id=services.queue_department(current_staff(), wanted))
+                           scope_department_id=worklist.queue_department(current_staff(), wanted))
 
 
 @bp.get("/queue.geojson")
 @require("view_queue")
 def queue_geojson():
     wanted = schemas.parse_queue_filter(request.args)
-    return jsonify(services.queue_features(current_staff(), wanted))
+    return jsonify(worklist.queue_features(current_staff(), wanted))
 
 
-def _bulk_items(values: list[str]) -> list[services.BulkItem]:
+def _bulk_items(values: list[str]) -> list[triage.BulkItem]:
     items = []
     for value in values:
         try:
             report_id, version = (int(part) for part in value.split(":", 1))
         except ValueError:
             raise ValidationError(fields={"reports": _("not a report selection")}) from None
-        items.append(services.BulkItem(report_id, version))
+        items.append(triage.BulkItem(report_id, version))
     return items
 
 
@@ -159,61 +148,15 @@ def bulk():
     # All or nothing: a refused report refuses the batch, and the unit of work undoes the ones before it.
     wanted = schemas.parse_queue_filter(request.args)
     to_status = request.form.get("status") or ""
-    events = services.bulk_change(current_staff(), _bulk_items(request.form.getlist("report")), to_status,
+    events = triage.bulk_change(current_staff(), _bulk_items(request.form.getlist("report")), to_status,
                                   public_text=schemas.form_text(request.form, "public_note"),
                                   internal_text=schemas.form_text(request.form, "internal_note"))
-    flash(_("%(n)s reports changed to “%(status)s”.", n=len(events), status=status_label(to_status)))
+    flash(_("%(n)s reports changed to “%(status)s”.", n=len(events), status=status_label(to_status, STAFF)))
     query = wanted.query_string()
     return redirect(url_for("staff.queue") + (f"?{query}" if query else ""), 303)
 
 
 # ---- the triage page ---------------------------------------------------------------------------
-
-def status_labels() -> dict[str, str]:
-    return {
-        "new": _("New"), "acknowledged": _("Acknowledged"), "in_progress": _("In progress"), "fixed": _("Fixed"),
-        "duplicate": _("Duplicate"), "not_responsible": _("Not our responsibility"),
-        "unable_to_fix": _("Unable to fix"), "invalid": _("Invalid"),
-    }
-
-
-def status_label(status: str) -> str:
-    return status_labels().get(status, status)
-
-
-def event_labels() -> dict[str, str]:
-    return {
-        "created": _("reported"), "routed": _("routed"), "status": _("status changed"),
-        "reassigned": _("sent to another department"), "note": _("note"), "duplicate": _("closed as duplicate"),
-        "feedback": _("reporter's feedback"), "reopened": _("reopened"), "erased": _("personal data erased"),
-    }
-
-
-def staff_labels() -> dict[str, object]:
-    """Translated labels and formatters, made once per page rather than once per row: a clerk's
-    queue shows 50 rows, and gettext or Babel's date formatting per cell is most of a page's time."""
-    tz = ZoneInfo(current_app.config["CITY_TIMEZONE"])
-    day_unit, hour_unit, minute_unit = _("%(n)s d"), _("%(n)s h"), _("%(n)s min")
-
-    def local_time(moment: datetime | None) -> str:
-        return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M") if moment else ""
-
-    def duration(delta: timedelta | None) -> str:
-        if delta is None:
-            return ""
-        days, hours, minutes = delta.days, delta.seconds // 3600, delta.seconds % 3600 // 60
-        if days:
-            return (day_unit % {"n": days}) + (" " + hour_unit % {"n": hours} if hours and days < 3 else "")
-        if hours:
-            return hour_unit % {"n": hours}
-        return minute_unit % {"n": max(1, minutes)}
-
-    return {"labels": status_labels(), "event_labels": event_labels(), "local_time": local_time,
-            "duration": duration, "overdue_label": _("Overdue by"), "select_label": _("Select report")}
-
-
-bp.context_processor(staff_labels)
-
 
 def _photos(report: Report) -> list[dict[str, Any]]:
     from cityreport.media import services as media
@@ -227,13 +170,15 @@ def _render_triage(report: Report, *, status_code: int = 200, error: str | None 
     from cityreport.geo import latlon
 
     lat, lon = latlon(report.location)
-    lookups = services.lookups()
-    templates = services.templates_for(report)
+    lookups = worklist.lookups()
+    templates = responses.templates_for(report)
     return render_template(
         "staff/report.html", report=report, lat=lat, lon=lon, lookups=lookups, lang=current_language(),
-        events=services.history(report), nearby=services.nearby_open(report), templates=templates,
-        photos=_photos(report), targets=report_rules.allowed_targets(report.status),
-        is_open=report_rules.is_open(report.status), error=error, fields=fields or {}, form=form or {},
+        events=triage.history(report), nearby=triage.nearby_open(report), templates=templates,
+        photos=_photos(report), targets=report_rules.form_targets(report.status),
+        is_open=report_rules.is_open(report.status),
+        awaits_acknowledgement=report_rules.awaits_acknowledgement(report.status),
+        publicly_visible=report_rules.is_publicly_visible(report), error=error, fields=fields or {}, form=form or {},
         due=rules.due_at(report.status, report.created_at, report.category.ack_target_hours,
                          report.category.resolve_target_days),
         now=utcnow(), rules=rules,
@@ -271,7 +216,7 @@ def _act(report_id: int, action: str, do) -> Any:
     version = schemas.form_int(request.form, "version")
     message = do(report, user, version)
     flash(message)
-    if not rules.can(user, "view_report", department_id=report.department_id):
+    if not can(user, "view_report", department_id=report.department_id):
         return redirect(url_for("staff.queue"), 303)
     return redirect(url_for("staff.report_page", report_id=report.id), 303)
 
@@ -281,7 +226,7 @@ def _public_note(report: Report) -> str:
     text = schemas.form_text(request.form, "public_note")
     template_id = schemas.form_int(request.form, "template", required=False)
     if not text and template_id is not None:
-        template = next((t for t in services.templates_for(report) if t.id == template_id), None)
+        template = next((t for t in responses.templates_for(report) if t.id == template_id), None)
         if template is None:
             raise ValidationError(fields={"template": _("no such template for this report")})
         text = template.text(report.locale)
@@ -295,15 +240,15 @@ def change_status(report_id: int):
     def do(report: Report, user, version: int) -> str:
         to_status = (request.form.get("status") or "").strip()
         action = "reopen" if report_rules.is_closed(report.status) else (
-            "mark_invalid" if to_status == "invalid" else "change_status")
+            "mark_invalid" if report_rules.hides(to_status) else "change_status")
         check(action, department_id=report.department_id)
         before = report.status
-        services.apply_status(report, to_status, staff=user, public_text=_public_note(report),
+        triage.apply_status(report, to_status, staff=user, public_text=_public_note(report),
                               internal_text=schemas.form_text(request.form, "internal_note"),
                               expected_version=version)
         if before == report.status:
             return _("Note added to #%(id)s.", id=report.id)
-        return _("#%(id)s is now “%(status)s”.", id=report.id, status=status_label(report.status))
+        return _("#%(id)s is now “%(status)s”.", id=report.id, status=status_label(report.status, STAFF))
     return _act(report_id, "change_status", do)
 
 
@@ -313,7 +258,7 @@ def change_status(report_id: int):
 def reassign(report_id: int):
     def do(report: Report, user, version: int) -> str:
         department_id = schemas.form_int(request.form, "department")
-        services.reassign(report, department_id, staff=user, reason=schemas.form_text(request.form, "reason"),
+        triage.reassign(report, department_id, staff=user, reason=schemas.form_text(request.form, "reason"),
                           expected_version=version)
         department = db.session.get(type(report.department), department_id)
         return _("#%(id)s was sent to %(department)s.", id=report.id,
@@ -329,7 +274,7 @@ def duplicate(report_id: int):
         # The nearby radio buttons and the number box share a name; the first one filled in counts.
         chosen = next((v for v in request.form.getlist("duplicate_of") if v.strip()), "")
         original_id = schemas.form_int({"duplicate_of": chosen}, "duplicate_of")
-        services.mark_duplicate(report, original_id, staff=user,
+        triage.mark_duplicate(report, original_id, staff=user,
                                 public_text=schemas.form_text(request.form, "public_note"),
                                 expected_version=version)
         return _("#%(id)s was closed as a duplicate of #%(orig)s.", id=report.id, orig=original_id)

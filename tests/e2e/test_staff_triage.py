@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from cityreport.departments.services import create_staff
 from cityreport.reports.services import NewReport, create_report
+from cityreport.staff.accounts import create_staff
 from tests.e2e.conftest import add_roads_city, screenshot
 
 pytestmark = pytest.mark.e2e

@@ -14,12 +14,14 @@ def sign_in(client, user, password: str = PASSWORD, **kwargs: Any):
 
 
 def set_status(report, status: str) -> None:
-    """Put a report straight into ``status`` (test set-up, bypassing the machine)."""
+    """Put a report straight into ``status`` (test set-up, bypassing the machine, but in a state it allows:
+    an invalid report is hidden)."""
     from cityreport.extensions import db
     from cityreport.models_base import utcnow
-    from cityreport.reports.rules import is_closed
+    from cityreport.reports.rules import hides, is_closed
 
     report.status = status
+    report.hidden = hides(status)
     if status != "new" and report.acknowledged_at is None:
         report.acknowledged_at = utcnow()
     report.closed_at = utcnow() if is_closed(status) else None

@@ -53,3 +53,10 @@ def test_demo_events_agree_with_report_timestamps(db_session):
         moves = [e for e in events if e.kind == "reassigned"]
         if moves:
             assert moves[-1].to_department_id == report.department_id
+
+
+def test_every_invalid_demo_report_is_hidden_as_the_status_machine_says(db_session):
+    demo.load()
+    invalid = db.session.scalars(select(Report).where(Report.status == "invalid")).all()
+    assert invalid and all(report.hidden for report in invalid)
+    assert not any(r.hidden for r in db.session.scalars(select(Report).where(Report.status != "invalid")))

@@ -2,8 +2,8 @@ import re
 
 from sqlalchemy import func, select
 
-from cityreport.departments.models import StaffUser
 from cityreport.extensions import db
+from cityreport.staff.models import StaffUser
 
 
 def test_healthz_reports_database_postgis_and_redis(client, redis_conn):

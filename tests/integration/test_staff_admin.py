@@ -9,12 +9,12 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from cityreport.departments.models import Category, Department, StaffUser
+from cityreport.departments.models import Category, Department
 from cityreport.extensions import db
 from cityreport.open311.models import ApiKey
 from cityreport.open311.services import hash_key, verify_api_key
 from cityreport.routing.models import ServiceArea
-from cityreport.staff.models import ResponseTemplate
+from cityreport.staff.models import ResponseTemplate, StaffUser
 from tests.integration.staff_helpers import (
     PASSWORD,
     english,  # noqa: F401  (autouse)

@@ -12,9 +12,10 @@ from werkzeug.datastructures import MultiDict
 
 from cityreport.extensions import db
 from cityreport.models_base import utcnow
+from cityreport.reports import rules as report_rules
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.routing.services import add_service_area
-from cityreport.staff import rules, schemas, services
+from cityreport.staff import rules, schemas, triage, worklist
 from tests.integration.staff_helpers import (
     english,  # noqa: F401  (autouse)
     set_status,
@@ -161,15 +162,15 @@ def test_keyset_paging_visits_every_row_once_in_every_order(signed_in, create_re
 def test_queue_sql_never_uses_offset(db_session, clerk, count_queries, create_report, category):
     create_report(category=category)
     wanted = _filter(sort="overdue")
-    first = services.queue_page(clerk, wanted)
+    first = worklist.queue_page(clerk, wanted)
     with count_queries() as counter:
-        services.queue_page(clerk, wanted)
+        worklist.queue_page(clerk, wanted)
     assert not any("OFFSET" in statement.upper() for statement in counter.statements)
     assert first.rows
 
 
 def test_cursor_of_another_sort_is_refused(signed_in, create_report, category):
-    cursor = rules.encode_cursor("newest", utcnow(), 1)
+    cursor = report_rules.encode_cursor("newest", utcnow(), 1)
     response = signed_in.get(f"/staff/queue?sort=oldest&after={cursor}")
     assert response.status_code == 400
 
@@ -269,7 +270,7 @@ def test_bulk_change_refuses_the_whole_batch_when_one_cannot_move(signed_in, cre
 def test_bulk_change_refuses_a_stale_selection(signed_in, create_report, category, clerk):
     report = create_report(category=category)
     selection = _selection(report)
-    services.apply_status(report, "acknowledged", staff=clerk)
+    triage.apply_status(report, "acknowledged", staff=clerk)
     response = signed_in.post("/staff/queue/bulk", data={"report": selection, "status": "in_progress"})
     assert response.status_code == 422
     assert "changed meanwhile" in response.get_data(as_text=True)

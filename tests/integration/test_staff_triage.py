@@ -13,7 +13,7 @@ from cityreport.errors import Conflict
 from cityreport.extensions import db
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.reports.rules import STATUSES, allowed_targets
-from cityreport.staff import services
+from cityreport.staff import triage
 from cityreport.staff.models import ResponseTemplate
 from tests.integration.staff_helpers import (
     english,  # noqa: F401  (autouse)
@@ -171,7 +171,7 @@ def test_concurrent_commit_between_load_and_save_is_caught(report, clerk):
     loaded_version = report.version
     db.session.execute(text("UPDATE reports SET version = version + 1 WHERE id = :id"), {"id": report.id})
     with pytest.raises(Conflict):
-        services.apply_status(report, "acknowledged", staff=clerk, expected_version=loaded_version)
+        triage.apply_status(report, "acknowledged", staff=clerk, expected_version=loaded_version)
 
 
 # ---- duplicates, reassignment, templates ---------------------------------------------------------
@@ -204,7 +204,7 @@ def test_duplicate_of_itself_or_of_a_missing_report_is_refused(signed_in, report
 def test_duplicate_of_a_duplicate_points_to_the_original(signed_in, report, create_report, clerk):
     original = create_report(category=report.category)
     middle = create_report(category=report.category)
-    services.mark_duplicate(middle, original.id, staff=clerk)
+    triage.mark_duplicate(middle, original.id, staff=clerk)
     response = signed_in.post(f"/staff/reports/{report.id}/duplicate",
                               data={"duplicate_of": middle.id, "version": report.version})
     assert response.status_code == 422

@@ -43,12 +43,6 @@ def test_who_hears_of_what():
     assert not rules.asks_feedback("status", "unable_to_fix")
 
 
-@pytest.mark.parametrize("raw,expected", [(" Ana@Example.ORG ", "ana@example.org"), ("no-at-sign", None),
-                                          ("a@b", None), ("", None), (None, None), ("a b@c.ro", None)])
-def test_email_addresses_are_normalised_or_refused(raw, expected):
-    assert rules.normalise_email(raw) == expected
-
-
 def test_tokens_verify_only_for_their_purpose_and_subject():
     token = rules.sign("secret", "unsubscribe", 42)
     assert rules.verify("secret", "unsubscribe", token) == 42

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from cityreport.staff import rules
-from cityreport.staff.rules import ACTIONS, ThrottlePolicy, can, throttle_wait
+from cityreport.core import permissions
+from cityreport.core.permissions import ACTIONS, can
+from cityreport.staff.rules import ThrottlePolicy, throttle_wait
 
 
 @dataclass
@@ -28,7 +29,7 @@ STAFF = User("staff", OWN)
 DEPT_ADMIN = User("dept_admin", OWN)
 CITY_ADMIN = User("city_admin", None)
 
-REPORT_ACTIONS = set(rules.REPORT_ACTIONS)
+REPORT_ACTIONS = set(permissions.REPORT_ACTIONS)
 DEPT_ADMIN_ONLY = {"manage_staff", "manage_templates"}
 CITY_ONLY = {"manage_departments", "manage_categories", "manage_areas", "manage_api_keys", "view_outbox",
              "view_all_departments"}
@@ -64,7 +65,7 @@ def test_none_and_inactive_users_may_do_nothing():
 
 
 def test_unknown_action_is_a_programming_error():
-    with pytest.raises(rules.UnknownAction):
+    with pytest.raises(permissions.UnknownAction):
         can(CITY_ADMIN, "launch_rockets")
 
 
@@ -73,9 +74,9 @@ def test_unknown_role_may_do_nothing():
 
 
 def test_roles_allowed():
-    assert rules.roles_allowed("manage_api_keys") == ("city_admin",)
-    assert rules.roles_allowed("manage_templates") == ("dept_admin", "city_admin")
-    assert rules.roles_allowed("change_status") == ("staff", "dept_admin", "city_admin")
+    assert permissions.roles_allowed("manage_api_keys") == ("city_admin",)
+    assert permissions.roles_allowed("manage_templates") == ("dept_admin", "city_admin")
+    assert permissions.roles_allowed("change_status") == ("staff", "dept_admin", "city_admin")
 
 
 def test_throttle_allows_below_the_limits():
