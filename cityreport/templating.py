@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from cityreport.core.access import allowed, current_staff
 from cityreport.i18n import current_language, date_local, datetime_local, number, percent
 from cityreport.media.services import photo_url
-from cityreport.open311.admin_views import open311_details
+from cityreport.open311.display import open311_details
 from cityreport.reports.labels import status_label
 from cityreport.staff.display import page_helpers
 from cityreport.static_files import STATIC_DIR

@@ -1,4 +1,9 @@
-"""The OpenAPI 3 document, derived from the field descriptions that validate input (reports/schemas.py)."""
+"""The OpenAPI 3 document of /api/v1, derived from the input models that validate each request
+(core/inputs.py) and the output schemas beside the serializers.
+
+It sits above the packages whose endpoints it describes (reports, routing, notifications, indicators),
+and no package imports it.
+"""
 
 from __future__ import annotations
 
@@ -6,47 +11,10 @@ from typing import Any
 
 from flask import current_app
 
+from cityreport.core.inputs import body_schema, query_parameters
+from cityreport.indicators.schemas import MonthQuery
+from cityreport.notifications.schemas import FeedbackBody
 from cityreport.reports import schemas
-from cityreport.reports.schemas import Field
-
-
-def field_schema(spec: Field) -> dict[str, Any]:
-    schema: dict[str, Any]
-    if spec.kind == "number":
-        schema = {"type": "number"}
-    elif spec.kind == "integer":
-        schema = {"type": "integer"}
-    else:
-        schema = {"type": "string"}
-        if spec.kind == "email":
-            schema["format"] = "email"
-        elif spec.kind == "datetime":
-            schema["format"] = "date-time"
-        elif spec.kind == "enum" and spec.choices:
-            schema["enum"] = list(spec.choices)
-        if spec.pattern:
-            schema["pattern"] = spec.pattern
-        if spec.min_length is not None:
-            schema["minLength"] = spec.min_length
-        if spec.max_length is not None:
-            schema["maxLength"] = spec.max_length
-    if spec.minimum is not None:
-        schema["minimum"] = spec.minimum
-    if spec.maximum is not None:
-        schema["maximum"] = spec.maximum
-    schema["description"] = spec.doc
-    return schema
-
-
-def body_schema(specs: tuple[Field, ...], *, photos: dict[str, Any]) -> dict[str, Any]:
-    properties = {spec.name: field_schema(spec) for spec in specs}
-    properties["photos"] = photos
-    return {"type": "object", "required": [s.name for s in specs if s.required], "properties": properties}
-
-
-def query_parameters(specs: tuple[Field, ...]) -> list[dict[str, Any]]:
-    return [{"name": spec.name, "in": "query", "required": spec.required, "schema": field_schema(spec),
-             "description": spec.doc} for spec in specs]
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -81,7 +49,7 @@ def document() -> dict[str, Any]:
                 "get": {
                     "operationId": "listReports",
                     "summary": "Public reports, newest first, cursor-paged.",
-                    "parameters": query_parameters(schemas.LIST_FIELDS),
+                    "parameters": query_parameters(schemas.ReportListQuery),
                     "responses": {"200": _json({"type": "object", "required": ["reports", "next_cursor"],
                                                 "properties": {"reports": {"type": "array", "items": report_ref},
                                                                "next_cursor": {"type": "string", "nullable": True},
@@ -96,9 +64,9 @@ def document() -> dict[str, Any]:
                                     "schema": {"type": "string", "minLength": 8, "maxLength": 80},
                                     "description": "Same as the `idempotency_key` field."}],
                     "requestBody": {"required": True, "content": {
-                        "multipart/form-data": {"schema": body_schema(schemas.REPORT_FIELDS,
+                        "multipart/form-data": {"schema": body_schema(schemas.ReportInput,
                                                                       photos=multipart_photos)},
-                        "application/json": {"schema": body_schema(schemas.REPORT_FIELDS, photos=json_photos)},
+                        "application/json": {"schema": body_schema(schemas.ReportInput, photos=json_photos)},
                     }},
                     "responses": {
                         "201": {**_json({"$ref": "#/components/schemas/Created"}, "Stored."),
@@ -121,7 +89,7 @@ def document() -> dict[str, Any]:
                 "get": {
                     "operationId": "nearbyReports",
                     "summary": "Open reports of a category near a point, nearest first.",
-                    "parameters": query_parameters(schemas.NEARBY_FIELDS),
+                    "parameters": query_parameters(schemas.NearbyQuery),
                     "responses": {"200": _json({"type": "object", "required": ["radius_m", "reports"],
                                                 "properties": {"radius_m": {"type": "integer"},
                                                                "reports": {"type": "array", "items": report_ref}}},
@@ -148,12 +116,8 @@ def document() -> dict[str, Any]:
                     "summary": "The reporter's answer to \"is it really fixed?\", with the token from the e-mail.",
                     "parameters": [{"name": "report_id", "in": "path", "required": True,
                                     "schema": {"type": "integer", "minimum": 1}}],
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                        "type": "object", "required": ["token", "answer"],
-                        "properties": {"token": {"type": "string", "minLength": 1},
-                                       "answer": {"type": "string", "enum": ["fixed", "not_fixed", "dont_know"]},
-                                       "rating": {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True},
-                                       "comment": {"type": "string", "maxLength": 2000, "nullable": True}}}}}},
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": body_schema(FeedbackBody)}}},
                     "responses": {
                         "200": _json({"type": "object", "required": ["report_id", "answer"],
                                       "properties": {"report_id": {"type": "integer"},
@@ -168,11 +132,9 @@ def document() -> dict[str, Any]:
             "/api/v1/indicators": {
                 "get": {
                     "operationId": "monthIndicators",
-                    "summary": "The monthly responsiveness indicators (DESIGN §5, definition version 1) of a "
-                               "month: the city, each department and each category.",
-                    "parameters": [{"name": "month", "in": "query", "required": True,
-                                    "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
-                                    "description": "YYYY-MM, in the city's time zone."}],
+                    "summary": "The monthly responsiveness indicators (definition version 1, docs/indicators.md) "
+                               "of a month: the city, each department and each category.",
+                    "parameters": query_parameters(MonthQuery),
                     "responses": {
                         "200": _json({"type": "object",
                                       "required": ["month", "definition_version", "computed_at", "city",

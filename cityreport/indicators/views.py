@@ -10,9 +10,10 @@ from urllib.parse import urlparse
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
-from cityreport.errors import NotFound, ValidationError
+from cityreport.core.inputs import read
+from cityreport.errors import NotFound
 from cityreport.i18n import current_language
-from cityreport.indicators import pages, rules, services
+from cityreport.indicators import pages, rules, schemas, services
 from cityreport.static_files import STATIC_DIR
 
 bp = Blueprint("indicators", __name__)
@@ -20,12 +21,7 @@ bp = Blueprint("indicators", __name__)
 
 @bp.get("/api/v1/indicators")
 def api_month():
-    raw = request.args.get("month")
-    try:
-        month = rules.parse_month(raw)
-    except rules.MonthError:
-        raise ValidationError(_("The month is not valid."), status=400,
-                              fields={"month": _("expected a month as YYYY-MM, e.g. 2026-03")}) from None
+    month = read(schemas.MonthQuery, request.args).month
     payload = services.month_payload(month, current_language())
     if payload is None:
         raise NotFound(_("The indicators for %(month)s have not been computed.", month=rules.format_month(month)))

@@ -22,7 +22,7 @@ from cityreport.core import outbox
 from cityreport.core.transaction import job, unit_of_work
 from cityreport.extensions import db
 from cityreport.models_base import utcnow
-from cityreport.notifications import messages, rules, services
+from cityreport.notifications import digests, fanout, feedback, messages, retention, rules
 from cityreport.notifications.mail import MailError, get_transport
 from cityreport.queue import get_queue, get_redis
 
@@ -38,8 +38,8 @@ def send_outbox(outbox_id: int) -> str:
     try:
         with unit_of_work():
             outcome = _send(outbox_id)
-    except (MailError, PermanentFailure) as exc:
-        permanent = isinstance(exc, PermanentFailure) or exc.permanent
+    except (MailError, PermanentFailure, messages.UnknownTemplate) as exc:
+        permanent = not isinstance(exc, MailError) or exc.permanent
         _record_failure(outbox_id, str(exc), permanent=permanent)
         return "failed"
     except RedisError:
@@ -101,7 +101,7 @@ def _send(outbox_id: int) -> str | FannedOut:
 
 def _fan_out(row, now) -> FannedOut:
     """Make the event's e-mail rows; once they commit this job sends them itself: one hop from commit to inbox."""
-    fan_out = services.fan_out_report_event(row.payload)
+    fan_out = fanout.fan_out_report_event(row.payload)
     row.sent_at, row.attempts = now, row.attempts + 1
     with messages.render_context():
         # Rendered before the commit, while the report and subscriptions are loaded in this session.
@@ -156,19 +156,19 @@ def _day(day: str | None) -> date:
 def send_area_digests(day: str | None = None) -> int:
     """Daily: one e-mail per area follower listing yesterday's new reports there (none if there were none)."""
     window = rules.day_window(_day(day), current_app.config["CITY_TIMEZONE"])
-    return services.queue_area_digests(window)
+    return digests.queue_area_digests(window)
 
 
 @job
 def send_department_digests(day: str | None = None) -> int:
     """Daily: departments in `daily` mode get yesterday's new reports in one e-mail."""
     window = rules.day_window(_day(day), current_app.config["CITY_TIMEZONE"])
-    return services.queue_department_digests(window)
+    return digests.queue_department_digests(window)
 
 
 @job
 def send_feedback_reminders() -> int:
-    return services.due_feedback_reminders(utcnow())
+    return feedback.due_feedback_reminders(utcnow())
 
 
 def apply_retention() -> int:
@@ -178,7 +178,7 @@ def apply_retention() -> int:
     total = 0
     while True:
         with unit_of_work():
-            erased = services.erase_expired_contacts(utcnow(), months)
+            erased = retention.erase_expired_contacts(utcnow(), months)
         total += erased
         if erased == 0:
             return total

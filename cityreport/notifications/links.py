@@ -8,7 +8,7 @@ from flask import Blueprint, render_template
 
 from cityreport.core.transaction import commits
 from cityreport.errors import AppError, NotFound
-from cityreport.notifications import services
+from cityreport.notifications import subscriptions
 
 bp = Blueprint("notifications_links", __name__)
 csrf_exempt = True
@@ -17,7 +17,7 @@ csrf_exempt = True
 @bp.get("/follow/confirm/<token>")
 def confirm(token: str):
     # GET only shows a button: link scanners in mail systems fetch links, and must not subscribe anyone.
-    sub = services.subscription_from_token("confirm", token)
+    sub = subscriptions.subscription_from_token("confirm", token)
     return render_template("notifications/confirm.html", sub=sub, token=token)
 
 
@@ -30,19 +30,19 @@ def _refused_confirm(exc: AppError, token: str):
 @bp.post("/follow/confirm/<token>")
 @commits(refused=_refused_confirm)
 def confirm_save(token: str):
-    sub = services.confirm(token)
+    sub = subscriptions.confirm(token)
     return render_template("notifications/confirmed.html", sub=sub,
-                           unsubscribe_token=services.unsubscribe_token(sub.id))
+                           unsubscribe_token=subscriptions.unsubscribe_token(sub.id))
 
 
 @bp.get("/unsubscribe/<token>")
 def unsubscribe(token: str):
-    sub = services.subscription_from_token("unsubscribe", token)
+    sub = subscriptions.subscription_from_token("unsubscribe", token)
     return render_template("notifications/unsubscribe.html", sub=sub, token=token)
 
 
 @bp.post("/unsubscribe/<token>")
 @commits
 def unsubscribe_save(token: str):
-    sub = services.unsubscribe(token)
+    sub = subscriptions.unsubscribe(token)
     return render_template("notifications/unsubscribed.html", sub=sub)

@@ -6,6 +6,7 @@ in between is honoured and the outbox holds as little personal data as possible.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -17,9 +18,11 @@ from sqlalchemy import select
 
 from cityreport.departments.models import Category, Department
 from cityreport.extensions import db
-from cityreport.notifications import services
+from cityreport.notifications import subscriptions
+from cityreport.notifications.feedback import feedback_token
 from cityreport.notifications.mail import build_message
 from cityreport.notifications.models import Feedback, Subscription
+from cityreport.notifications.rules import Template
 from cityreport.reports.labels import status_label
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.reports.rules import is_closed
@@ -32,6 +35,10 @@ def public_url(path: str) -> str:
 
 def report_url(report_id: int) -> str:
     return public_url(f"/reports/{report_id}")
+
+
+class UnknownTemplate(ValueError):
+    """A stored row names a template there is no longer: retrying cannot help."""
 
 
 @dataclass
@@ -55,7 +62,10 @@ def compose(outbox_id: int, payload: dict[str, Any]) -> Rendered:
     if not has_request_context():
         with render_context():
             return compose(outbox_id, payload)
-    template = payload["template"]
+    try:
+        template = Template(payload["template"])
+    except ValueError:
+        raise UnknownTemplate(f"unknown e-mail template {payload['template']!r}") from None
     recipient, locale, sub = _recipient(payload, template)
     if recipient is None:
         return _skip("recipient gone or unsubscribed")
@@ -63,7 +73,7 @@ def compose(outbox_id: int, payload: dict[str, Any]) -> Rendered:
         context = _context(template, payload, sub)
         if context is None:
             return _skip("subject of the message gone")
-        unsubscribe_url = (url_for("notifications_links.unsubscribe", token=services.unsubscribe_token(sub.id),
+        unsubscribe_url = (url_for("notifications_links.unsubscribe", token=subscriptions.unsubscribe_token(sub.id),
                                    _external=True) if sub is not None else None)
         context.update(unsubscribe_url=unsubscribe_url, locale=locale, base_url=public_url("/"))
         subject = str(context.pop("subject"))
@@ -74,12 +84,12 @@ def compose(outbox_id: int, payload: dict[str, Any]) -> Rendered:
     return Rendered(to=recipient, message=message)
 
 
-def _recipient(payload: dict[str, Any], template: str) -> tuple[str | None, str, Subscription | None]:
+def _recipient(payload: dict[str, Any], template: Template) -> tuple[str | None, str, Subscription | None]:
     if "subscription_id" in payload:
         sub = db.session.get(Subscription, payload["subscription_id"])
         if sub is None or sub.unsubscribed_at is not None:
             return None, "ro", None
-        if template == "confirm_subscription":
+        if template is Template.CONFIRM_SUBSCRIPTION:
             if sub.confirmed_at is not None:
                 return None, "ro", None
         elif sub.confirmed_at is None:
@@ -101,76 +111,109 @@ def _report_item(report, locale: str) -> dict[str, Any]:
             "created_at": report.created_at}
 
 
-def _context(template: str, payload: dict[str, Any], sub: Subscription | None) -> dict[str, Any] | None:
+# Each template's context: given the row's payload, its subscription (None for a department) and report (None
+# when the row names none), the values its .txt and .html render, with the subject; None when the message
+# has nothing left to say (its subject is gone, or the question was answered meanwhile).
+Context = dict[str, Any] | None
+
+
+def _report_received(payload: dict[str, Any], sub: Subscription | None, report: Any, locale: str) -> Context:
+    return {"subject": _("Report #%(id)s received", id=report.id), "report": _report_item(report, locale)}
+
+
+def _report_update(payload: dict[str, Any], sub: Subscription | None, report: Any, locale: str) -> Context:
+    event = db.session.get(ReportEvent, payload["event_id"])
+    if event is None:
+        return None
+    context: dict[str, Any] = {"report": _report_item(report, locale), "role": sub.role if sub else "follower",
+                               "kind": event.kind, "public_text": event.public_text,
+                               "status": status_label(event.to_status),
+                               "closed": bool(event.to_status and is_closed(event.to_status)),
+                               "duplicate_of": (report_url(report.duplicate_of_id)
+                                                if event.kind == "duplicate" and report.duplicate_of_id else None)}
+    if event.kind == "note":
+        context["subject"] = _("New update on report #%(id)s", id=report.id)
+    elif event.kind == "duplicate":
+        context["subject"] = _("Report #%(id)s closed as a duplicate", id=report.id)
+    elif event.kind == "reopened":
+        context["subject"] = _("Report #%(id)s was reopened", id=report.id)
+    elif context["closed"]:
+        context["subject"] = _("Report #%(id)s closed: %(status)s", id=report.id, status=context["status"])
+    else:
+        context["subject"] = _("Report #%(id)s is now: %(status)s", id=report.id, status=context["status"])
+    if payload.get("feedback_id"):
+        context["feedback"] = _feedback_links(payload["feedback_id"])
+    return context
+
+
+def _feedback_reminder(payload: dict[str, Any], sub: Subscription | None, report: Any, locale: str) -> Context:
+    feedback = db.session.get(Feedback, payload["feedback_id"])
+    if feedback is None or feedback.answer is not None:
+        return None
+    return {"subject": _("Reminder: is report #%(id)s really fixed?", id=report.id),
+            "report": _report_item(report, locale), "feedback": _feedback_links(payload["feedback_id"])}
+
+
+def _confirm_subscription(payload: dict[str, Any], sub: Subscription | None, report: Any, locale: str) -> Context:
+    assert sub is not None
+    return {"subject": _("Please confirm: e-mail updates from CityReport"),
+            "confirm_url": url_for("notifications_links.confirm", token=subscriptions.confirm_token(sub.id),
+                                   _external=True),
+            "target": _describe(sub, locale)}
+
+
+def _area_digest(payload: dict[str, Any], sub: Subscription | None, report: Any, locale: str) -> Context:
+    assert sub is not None
+    reports = _reports(payload["report_ids"], locale)
+    if not reports:
+        return None
+    return {"subject": ngettext("%(num)s new report in the area you follow",
+                                "%(num)s new reports in the area you follow", len(reports)),
+            "reports": reports, "target": _describe(sub, locale), "day": payload["day"]}
+
+
+def _department_new_report(payload: dict[str, Any], sub: Subscription | None, report: Any, locale: str) -> Context:
+    return {"subject": _("New report #%(id)s: %(category)s", id=report.id, category=report.category.name(locale)),
+            "report": _report_item(report, locale), "staff_url": public_url("/staff/")}
+
+
+def _department_digest(payload: dict[str, Any], sub: Subscription | None, report: Any, locale: str) -> Context:
+    reports = _reports(payload["report_ids"], locale)
+    total = payload.get("total", len(reports))
+    return {"subject": ngettext("%(num)s new report on %(day)s", "%(num)s new reports on %(day)s", total,
+                                day=payload["day"]),
+            "reports": reports, "total": total, "day": payload["day"], "staff_url": public_url("/staff/")}
+
+
+def _department_not_fixed(payload: dict[str, Any], sub: Subscription | None, report: Any, locale: str) -> Context:
+    feedback = db.session.get(Feedback, payload["feedback_id"])
+    if feedback is None:
+        return None
+    return {"subject": _("Report #%(id)s reopened: the reporter says it is not fixed", id=report.id),
+            "report": _report_item(report, locale), "rating": feedback.rating, "comment": feedback.comment,
+            "staff_url": public_url("/staff/")}
+
+
+CONTEXTS: dict[Template, Callable[[dict[str, Any], Subscription | None, Any, str], Context]] = {
+    Template.REPORT_RECEIVED: _report_received,
+    Template.REPORT_UPDATE: _report_update,
+    Template.FEEDBACK_REMINDER: _feedback_reminder,
+    Template.CONFIRM_SUBSCRIPTION: _confirm_subscription,
+    Template.AREA_DIGEST: _area_digest,
+    Template.DEPARTMENT_NEW_REPORT: _department_new_report,
+    Template.DEPARTMENT_DIGEST: _department_digest,
+    Template.DEPARTMENT_NOT_FIXED: _department_not_fixed,
+}
+if set(CONTEXTS) != set(Template):
+    raise RuntimeError("every e-mail template needs its context")  # fails at import, not at send time
+
+
+def _context(template: Template, payload: dict[str, Any], sub: Subscription | None) -> Context:
     locale = sub.locale if sub is not None else current_app.config["DEFAULT_LOCALE"]
     report = _report(payload.get("report_id"))
     if payload.get("report_id") is not None and report is None:
         return None
-    if template == "report_received":
-        item = _report_item(report, locale)
-        return {"subject": _("Report #%(id)s received", id=report.id), "report": item}
-    if template == "report_update":
-        event = db.session.get(ReportEvent, payload["event_id"])
-        if event is None:
-            return None
-        context: dict[str, Any] = {"report": _report_item(report, locale), "role": sub.role if sub else "follower",
-                                   "kind": event.kind, "public_text": event.public_text,
-                                   "status": status_label(event.to_status),
-                                   "closed": bool(event.to_status and is_closed(event.to_status)),
-                                   "duplicate_of": (report_url(report.duplicate_of_id)
-                                                    if event.kind == "duplicate" and report.duplicate_of_id else None)}
-        if event.kind == "note":
-            context["subject"] = _("New update on report #%(id)s", id=report.id)
-        elif event.kind == "duplicate":
-            context["subject"] = _("Report #%(id)s closed as a duplicate", id=report.id)
-        elif event.kind == "reopened":
-            context["subject"] = _("Report #%(id)s was reopened", id=report.id)
-        elif context["closed"]:
-            context["subject"] = _("Report #%(id)s closed: %(status)s", id=report.id, status=context["status"])
-        else:
-            context["subject"] = _("Report #%(id)s is now: %(status)s", id=report.id, status=context["status"])
-        if payload.get("feedback_id"):
-            context["feedback"] = _feedback_links(payload["feedback_id"])
-        return context
-    if template == "feedback_reminder":
-        links = _feedback_links(payload["feedback_id"])
-        feedback = db.session.get(Feedback, payload["feedback_id"])
-        if feedback is None or feedback.answer is not None:
-            return None
-        return {"subject": _("Reminder: is report #%(id)s really fixed?", id=report.id),
-                "report": _report_item(report, locale), "feedback": links}
-    if template == "confirm_subscription":
-        assert sub is not None
-        return {"subject": _("Please confirm: e-mail updates from CityReport"),
-                "confirm_url": url_for("notifications_links.confirm", token=services.confirm_token(sub.id),
-                                       _external=True),
-                "target": _describe(sub, locale)}
-    if template == "area_digest":
-        assert sub is not None
-        reports = _reports(payload["report_ids"], locale)
-        if not reports:
-            return None
-        return {"subject": ngettext("%(num)s new report in the area you follow",
-                                    "%(num)s new reports in the area you follow", len(reports)),
-                "reports": reports, "target": _describe(sub, locale), "day": payload["day"]}
-    if template == "department_new_report":
-        return {"subject": _("New report #%(id)s: %(category)s", id=report.id,
-                             category=report.category.name(locale)),
-                "report": _report_item(report, locale), "staff_url": public_url("/staff/")}
-    if template == "department_digest":
-        reports = _reports(payload["report_ids"], locale)
-        total = payload.get("total", len(reports))
-        return {"subject": ngettext("%(num)s new report on %(day)s", "%(num)s new reports on %(day)s", total,
-                                    day=payload["day"]),
-                "reports": reports, "total": total, "day": payload["day"], "staff_url": public_url("/staff/")}
-    if template == "department_not_fixed":
-        feedback = db.session.get(Feedback, payload["feedback_id"])
-        if feedback is None:
-            return None
-        return {"subject": _("Report #%(id)s reopened: the reporter says it is not fixed", id=report.id),
-                "report": _report_item(report, locale), "rating": feedback.rating, "comment": feedback.comment,
-                "staff_url": public_url("/staff/")}
-    raise ValueError(f"unknown e-mail template {template!r}")
+    return CONTEXTS[template](payload, sub, report, locale)
 
 
 def _reports(ids: list[int], locale: str) -> list[dict[str, Any]]:
@@ -179,8 +222,8 @@ def _reports(ids: list[int], locale: str) -> list[dict[str, Any]]:
 
 
 def _feedback_links(feedback_id: int) -> dict[str, str]:
-    token = services.feedback_token(feedback_id)
-    base = url_for("notifications.feedback", token=token, _external=True)
+    token = feedback_token(feedback_id)
+    base = url_for("notifications.feedback_page", token=token, _external=True)
     return {"page": base, "fixed": f"{base}?answer=fixed", "not_fixed": f"{base}?answer=not_fixed",
             "dont_know": f"{base}?answer=dont_know"}
 

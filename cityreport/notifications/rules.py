@@ -10,9 +10,24 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from cityreport.reports.rules import FIXED, PUBLIC_EVENT_KINDS
+
+
+class Template(StrEnum):
+    """The e-mails there are: each has templates/email/<name>.txt and .html, and a context in messages.py."""
+
+    REPORT_RECEIVED = "report_received"
+    REPORT_UPDATE = "report_update"
+    FEEDBACK_REMINDER = "feedback_reminder"
+    CONFIRM_SUBSCRIPTION = "confirm_subscription"
+    AREA_DIGEST = "area_digest"
+    DEPARTMENT_NEW_REPORT = "department_new_report"
+    DEPARTMENT_DIGEST = "department_digest"
+    DEPARTMENT_NOT_FIXED = "department_not_fixed"
+
 
 FEEDBACK_TTL = timedelta(days=30)
 FEEDBACK_REMINDER_AFTER = timedelta(days=14)

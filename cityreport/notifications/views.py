@@ -8,25 +8,20 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
+from cityreport.core.inputs import read
 from cityreport.core.transaction import commits
-from cityreport.departments.models import Category
 from cityreport.errors import AppError, NotFound, ValidationError
-from cityreport.extensions import db, limiter
-from cityreport.geo import point_element
+from cityreport.extensions import limiter
 from cityreport.i18n import current_language
-from cityreport.notifications import rules, services
+from cityreport.notifications import feedback, feeds, schemas, subscriptions
 from cityreport.notifications.mail import mail_directory
+from cityreport.notifications.rules import ANSWER_NOT_FIXED
 from cityreport.reports import services as reports
 from cityreport.reports.labels import status_label
 from cityreport.reports.models import Report
-from cityreport.routing.models import ServiceArea
 
 bp = Blueprint("notifications", __name__)
-
-FEED_SIZE = 50
-
 
 def _public_report(report_id: int) -> Report:
     report = reports.public_report_or_none(report_id)
@@ -49,15 +44,15 @@ def _refused_follow(exc: AppError, report_id: int):
 @commits(refused=_refused_follow)
 def follow_report(report_id: int):
     report = _public_report(report_id)
-    services.follow_report(report, request.form.get("email"), current_language())
+    form = read(schemas.FollowReportForm, request.form)
+    subscriptions.follow_report(report, form.email, current_language())
     return render_template("notifications/check_inbox.html", back_url=f"/reports/{report.id}")
 
 
 def _follow_area_page(values, errors: dict[str, str]):
-    categories = list(db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.code)))
-    areas = list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
-    return render_template("notifications/follow_area.html", categories=categories, areas=areas, values=values,
-                           errors=errors, lang=current_language()), 422 if errors else 200
+    return render_template("notifications/follow_area.html", categories=subscriptions.categories_to_follow(),
+                           areas=subscriptions.areas_to_follow(), values=values, errors=errors,
+                           lang=current_language()), 422 if errors else 200
 
 
 @bp.get("/follow/area")
@@ -75,43 +70,17 @@ def _refused_area(exc: AppError):
 @limiter.limit("20 per hour")
 @commits(refused=_refused_area)
 def follow_area_save():
-    values = request.form
-    lat, lon, radius, area_id, category_id = _area_form(values)
-    services.follow_area(values.get("email"), current_language(), lat=lat, lon=lon, radius_m=radius,
-                         service_area_id=area_id, category_id=category_id)
+    subscriptions.follow_area(read(schemas.FollowAreaForm, request.form), current_language())
     return render_template("notifications/check_inbox.html", back_url=url_for("reports.home"))
-
-
-def _number(values, name: str, kind: type, errors: dict[str, str], message: str):
-    raw = (values.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return kind(raw)
-    except ValueError:
-        errors[name] = message
-        return None
-
-
-def _area_form(values) -> tuple[float | None, float | None, int | None, int | None, int | None]:
-    errors: dict[str, str] = {}
-    lat = _number(values, "lat", float, errors, _("the latitude must be a number"))
-    lon = _number(values, "lon", float, errors, _("the longitude must be a number"))
-    radius = _number(values, "radius", int, errors, _("the radius must be a whole number of metres"))
-    area_id = _number(values, "area", int, errors, _("choose one of the listed areas"))
-    category_id = _number(values, "category", int, errors, _("choose one of the listed categories"))
-    if errors:
-        raise ValidationError(fields=errors)
-    return lat, lon, radius, area_id, category_id
 
 
 # ---- feedback after a fix ------------------------------------------------------------------------
 
 def _feedback_page(token: str, values, errors: dict[str, str]):
-    record = services.feedback_for_token(token)
-    report = db.session.get(Report, record.report_id)
+    record = feedback.feedback_for_token(token)
+    report = reports.report_by_id(record.report_id)
     try:
-        services.check_usable(record)
+        feedback.check_usable(record)
     except AppError as exc:
         return render_template("notifications/feedback_done.html", message=exc.message, report=report), exc.status
     return render_template("notifications/feedback.html", report=report, values=values, errors=errors,
@@ -119,29 +88,27 @@ def _feedback_page(token: str, values, errors: dict[str, str]):
 
 
 @bp.get("/feedback/<token>")
-def feedback(token: str):
+def feedback_page(token: str):
     return _feedback_page(token, request.args, {})
 
 
 def _refused_feedback(exc: AppError, token: str):
     if isinstance(exc, ValidationError):
         return _feedback_page(token, request.form, exc.fields)
-
-    record = services.feedback_for_token(token)
-    report = db.session.get(Report, record.report_id)
+    report = reports.report_by_id(feedback.feedback_for_token(token).report_id)
     return render_template("notifications/feedback_done.html", message=exc.message, report=report), exc.status
 
 
 @bp.post("/feedback/<token>")
 @commits(refused=_refused_feedback)
 def feedback_answer(token: str):
-    values = request.form
-    feedback = services.answer_feedback(token, values.get("answer"), values.get("rating"), values.get("comment"))
+    record = feedback.feedback_for_token(token)
+    feedback.check_usable(record)  # a used or expired link says so before the form is read
+    answered = feedback.answer_feedback(token, read(schemas.FeedbackAnswer, request.form))
     message = (_("Thank you. We have reopened the report and told the department.")
-               if feedback.answer == "not_fixed" else _("Thank you for your answer."))
-
+               if answered.answer == ANSWER_NOT_FIXED else _("Thank you for your answer."))
     return render_template("notifications/feedback_done.html", message=message,
-                           report=db.session.get(Report, feedback.report_id))
+                           report=reports.report_by_id(answered.report_id))
 
 
 # ---- Atom feeds ----------------------------------------------------------------------------------
@@ -153,10 +120,8 @@ def _atom(title: str, entries: list[dict], self_url: str, alternate: str) -> Res
     return Response(body, mimetype="application/atom+xml")
 
 
-def _report_entries(query) -> list[dict]:
+def _report_entries(found: list[Report]) -> list[dict]:
     lang = current_language()
-    found = db.session.scalars(query.where(reports.publicly_visible())
-                               .order_by(Report.created_at.desc(), Report.id.desc()).limit(FEED_SIZE))
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return [{"id": f"{base}/reports/{r.id}", "title": _("#%(id)s %(category)s: %(status)s", id=r.id,
                                                            category=r.category.name(lang),
@@ -169,7 +134,7 @@ def _report_entries(query) -> list[dict]:
 def report_feed(report_id: int):
     report = _public_report(report_id)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    events = reports.public_events_of(report.id, newest_first=True, limit=FEED_SIZE)
+    events = reports.public_events_of(report.id, newest_first=True, limit=feeds.FEED_SIZE)
     entries = []
     for event in events:
         if event.kind == "note":
@@ -187,56 +152,25 @@ def report_feed(report_id: int):
 
 @bp.get("/feeds/categories/<code>.atom")
 def category_feed(code: str):
-    category = db.session.scalars(select(Category).where(Category.code == code)).first()
-    if category is None:
-        raise NotFound()
-    entries = _report_entries(select(Report).where(Report.category_id == category.id))
-    return _atom(_("New reports: %(category)s", category=category.name(current_language())), entries,
-                 request.url, current_app.config["PUBLIC_BASE_URL"])
-
-
-def _category_filter(query):
-    code = request.args.get("category")
-    if not code:
-        return query
-    category = db.session.scalars(select(Category).where(Category.code == code)).first()
-    if category is None:
-        raise ValidationError(fields={"category": _("unknown category")})
-    return query.where(Report.category_id == category.id)
+    category = feeds.category_by_code(code)
+    return _atom(_("New reports: %(category)s", category=category.name(current_language())),
+                 _report_entries(feeds.of_category(category)), request.url, current_app.config["PUBLIC_BASE_URL"])
 
 
 @bp.get("/feeds/area.atom")
 def area_feed():
-    errors: dict[str, str] = {}
-    lat = _number(request.args, "lat", float, errors, _("the latitude must be a number"))
-    lon = _number(request.args, "lon", float, errors, _("the longitude must be a number"))
-    radius = _number(request.args, "radius", int, errors, _("the radius must be a whole number of metres")) or 500
-    if lat is None or lon is None:
-        errors.setdefault("lat", _("give lat and lon"))
-    elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        errors["lat"] = _("the coordinates are not valid")
-    if not rules.RADIUS_MIN_M <= radius <= rules.RADIUS_MAX_M:
-        errors["radius"] = _("the radius must be between %(min)s and %(max)s metres",
-                             min=rules.RADIUS_MIN_M, max=rules.RADIUS_MAX_M)
-    if errors:
-        raise ValidationError(fields=errors)
-    center = func.Geography(func.ST_GeomFromText(point_element(lat, lon).data, 4326))  # type: ignore[arg-type]
-    query = select(Report).where(func.ST_DWithin(func.Geography(Report.location), center, radius))
-    entries = _report_entries(_category_filter(query))
-    return _atom(_("New reports within %(radius)s m", radius=radius), entries, request.url,
-                 current_app.config["PUBLIC_BASE_URL"])
+    query = read(schemas.AreaFeedQuery, request.args)
+    found = feeds.near(query.lat, query.lon, query.radius, query.category)
+    return _atom(_("New reports within %(radius)s m", radius=query.radius or feeds.DEFAULT_RADIUS_M),
+                 _report_entries(found), request.url, current_app.config["PUBLIC_BASE_URL"])
 
 
 @bp.get("/feeds/service-areas/<int:area_id>.atom")
 def service_area_feed(area_id: int):
-    area = db.session.get(ServiceArea, area_id)
-    if area is None:
-        raise NotFound()
-    query = select(Report).where(select(ServiceArea.id).where(
-        ServiceArea.id == area.id, func.ST_Covers(ServiceArea.geom, Report.location)).exists())
-    entries = _report_entries(_category_filter(query))
-    return _atom(_("New reports in %(name)s", name=area.name), entries, request.url,
-                 current_app.config["PUBLIC_BASE_URL"])
+    area = feeds.area_or_404(area_id)
+    query = read(schemas.AreaFeedQuery, request.args)
+    return _atom(_("New reports in %(name)s", name=area.name), _report_entries(feeds.in_area(area, query.category)),
+                 request.url, current_app.config["PUBLIC_BASE_URL"])
 
 
 # ---- development mail --------------------------------------------------------------------------

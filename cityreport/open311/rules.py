@@ -23,7 +23,6 @@ from cityreport.reports.rules import (
     NEW,
     NOT_RESPONSIBLE,
     UNABLE_TO_FIX,
-    is_open,
 )
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
@@ -156,15 +155,6 @@ def parse_status_filter(raw: str) -> set[str]:
     return wanted
 
 
-def parse_positive_int(raw: str, name: str, *, maximum: int | None = None) -> int:
-    if not raw.strip().isdigit() or int(raw) < 1:
-        raise BadParameter(name, _("%(name)s must be a whole number of at least 1", name=name))
-    value = int(raw)
-    if maximum is not None and value > maximum:
-        raise BadParameter(name, _("%(name)s must be at most %(count)d", name=name, count=maximum))
-    return value
-
-
 def parse_number(raw: str, name: str, low: float, high: float) -> float:
     try:
         value = float(raw.strip().replace(",", "."))
@@ -201,10 +191,6 @@ def normalise_locale(raw: str | None, supported: Sequence[str]) -> str | None:
         return None
     language = re.split(r"[-_]", raw.strip().lower(), maxsplit=1)[0]
     return language if language in supported else None
-
-
-def open311_status(status: str) -> str:
-    return "open" if is_open(status) else "closed"
 
 
 # ---- answers to service attributes --------------------------------------------------------------
@@ -336,3 +322,23 @@ def to_xml(root: str, value: Any) -> bytes:
 
 def error_document(errors: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
     return [{"code": code, "description": description} for code, description in errors]
+
+
+# ---- the administration's text form of a list question's values -------------------------------------
+
+def parse_values(text: str) -> list[dict[str, str]]:
+    """One choice a line: ``key | Romanian name | English name`` (the English name may be left out)."""
+    values = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        key = parts[0]
+        name_ro = parts[1] if len(parts) > 1 and parts[1] else key
+        name_en = parts[2] if len(parts) > 2 and parts[2] else name_ro
+        values.append({"key": key, "name_ro": name_ro[:200], "name_en": name_en[:200]})
+    return values
+
+
+def values_text(values: list[dict[str, str]]) -> str:
+    return "\n".join(f"{v['key']} | {v.get('name_ro', '')} | {v.get('name_en', '')}" for v in values or [])

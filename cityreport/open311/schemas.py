@@ -1,4 +1,5 @@
-"""Open311 documents: what each endpoint answers, as plain values that render to JSON or XML.
+"""Open311: what each endpoint accepts (input models, core/inputs.py) and answers (plain values that render
+to JSON or XML).
 
 Element names follow GeoReport v2 (and mySociety's servicerequestupdates). Ids are strings;
 optional fields that are empty are left out by the renderer. Nothing here reads personal data:
@@ -7,25 +8,170 @@ the rows handed in carry no reporter name, e-mail or phone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Annotated, Any
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from pydantic import AfterValidator, BeforeValidator, StringConstraints, ValidationInfo, model_validator
 
+from cityreport.core.inputs import Flag, Input, Integer, Text, malformed, unacceptable
 from cityreport.departments.models import Category
 from cityreport.open311.models import ServiceAttribute
 from cityreport.open311.rules import (
     DISCOVERY_CHANGESET,
+    MAX_PAGE_SIZE,
     SPEC_URL,
     UPDATE_STATUSES,
     AttributeSpec,
+    BadParameter,
     format_datetime,
-    open311_status,
+    parse_bbox,
+    parse_codes,
+    parse_datetime,
+    parse_id_list,
+    parse_status_filter,
     public_answers,
 )
-from cityreport.reports.rules import NEW
+from cityreport.reports.rules import NEW, open311_status
+
+# ---- input ------------------------------------------------------------------------------------
+
+def _by_rule(parse: Callable[[str], Any]) -> Callable[[Any], Any]:
+    """A field validator from one of open311/rules.py's parsers, which name the parameter in their message."""
+    def validate(value: Any) -> Any:
+        if isinstance(value, tuple | frozenset):
+            return value  # read already (the model's second pass)
+        if not isinstance(value, str):
+            raise malformed(_("must be text"))
+        try:
+            return parse(value.strip())
+        except BadParameter as exc:
+            raise malformed(exc.message) from None
+    return validate
+
+
+def _city_moment(value: Any, info: ValidationInfo) -> datetime:
+    """A date (and time) in ISO 8601; without an offset it is a wall-clock time in the city."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise malformed(_("must be text"))
+    try:
+        return parse_datetime(value, info.context["zone"], name=info.context["field"])
+    except BadParameter as exc:
+        raise malformed(exc.message) from None
+
+
+IdList = Annotated[tuple[int, ...], BeforeValidator(_by_rule(lambda raw: tuple(parse_id_list(raw))))]
+Codes = Annotated[tuple[str, ...], BeforeValidator(_by_rule(lambda raw: tuple(parse_codes(raw))))]
+StatusFilter = Annotated[frozenset[str], BeforeValidator(_by_rule(lambda raw: frozenset(parse_status_filter(raw))))]
+CityMoment = Annotated[datetime, BeforeValidator(_city_moment)]
+MEDIA_URL_RE = re.compile(r"^https?://[^\s/]+\S*$")
+
+
+def _media_url(value: str) -> str:
+    if not MEDIA_URL_RE.match(value):
+        raise unacceptable(_("must be an http or https address of at most 500 characters"))
+    return value
+
+
+# Kept as a link for staff, never fetched: the server makes no request to an address a client names.
+MediaUrl = Annotated[str, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
+                     StringConstraints(max_length=500), AfterValidator(_media_url)]
+
+
+class Scope(Input):
+    """What every call may say: which jurisdiction it is for (one city: its slug, or nothing)."""
+
+    jurisdiction_id: Text(100) | None = None
+
+
+class RequestsQuery(Input):
+    """GET requests: which service requests to list (read with the city's zone in the context)."""
+
+    service_request_id: IdList | None = None  # when given, the other filters do not apply
+    service_code: Codes | None = None
+    status: StatusFilter | None = None
+    start_date: CityMoment | None = None
+    end_date: CityMoment | None = None
+    updated_after: CityMoment | None = None
+    updated_before: CityMoment | None = None
+    lat_ne: Text(40) | None = None
+    long_ne: Text(40) | None = None
+    lat_sw: Text(40) | None = None
+    long_sw: Text(40) | None = None
+    page: Integer(1, 100_000) | None = None
+    page_size: Integer(1, MAX_PAGE_SIZE) | None = None
+    extensions: Flag = False
+
+    @model_validator(mode="after")
+    def _bbox_whole(self) -> RequestsQuery:
+        try:
+            parse_bbox(self.corners())
+        except BadParameter as exc:
+            raise malformed(exc.message, field=exc.name) from None
+        return self
+
+    def corners(self) -> dict[str, str | None]:
+        return {"lat_ne": self.lat_ne, "long_ne": self.long_ne, "lat_sw": self.lat_sw, "long_sw": self.long_sw}
+
+    def bbox(self) -> tuple[float, float, float, float] | None:
+        return parse_bbox(self.corners())
+
+
+class UpdatesQuery(Input):
+    """GET servicerequestupdates: public changes in a window."""
+
+    start_date: CityMoment | None = None
+    end_date: CityMoment | None = None
+    page: Integer(1, 100_000) | None = None
+    page_size: Integer(1, MAX_PAGE_SIZE) | None = None
+
+
+class RequestForm(Input):
+    """POST requests: the GeoReport fields that are Open311's own; the report itself (description, place,
+    contact, photos) is checked by the intake, as from any other front door."""
+
+    service_code: Text(40)
+    lat: Text(40) | None = None
+    long: Text(40) | None = None
+    address_string: Text(300) | None = None
+    address_id: Text(100) | None = None
+    first_name: Text(100) | None = None
+    last_name: Text(100) | None = None
+    device_id: Text(100) | None = None
+    account_id: Text(100) | None = None
+    media_url: MediaUrl | None = None
+
+    @property
+    def name(self) -> str | None:
+        return " ".join(part for part in (self.first_name, self.last_name) if part) or None
+
+
+class AttributeForm(Input):
+    """The administration's form for one question of a category."""
+
+    malformed_status = 422
+
+    code: Text(40) | None = None  # checked with the values' keys (services.save_attribute)
+    datatype: Text(40) | None = None
+    description_ro: Text(2000, multiline=True) | None = None
+    description_en: Text(2000, multiline=True) | None = None
+    datatype_description_ro: Text(300) | None = None
+    datatype_description_en: Text(300) | None = None
+    required: Flag = False
+    position: Integer() | None = None
+    values: Text(20_000, multiline=True) | None = None  # one choice a line: key | Romanian name | English name
+    active: Flag = False
+
+
+class ApiKeyForm(Input):
+    malformed_status = 422
+
+    name: Text(120)
 
 
 def absolute(path: str) -> str:

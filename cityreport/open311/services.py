@@ -21,10 +21,18 @@ from cityreport.geo import SRID
 from cityreport.media.models import Photo
 from cityreport.models_base import utcnow
 from cityreport.open311.models import ATTRIBUTE_DATATYPES, ApiKey, Open311Submission, ServiceAttribute
-from cityreport.open311.rules import CODE_RE, LIST_DATATYPES, MAX_PAGE_SIZE, AttributeSpec, validate_answers
+from cityreport.open311.rules import (
+    CODE_RE,
+    LIST_DATATYPES,
+    MAX_PAGE_SIZE,
+    AttributeSpec,
+    parse_values,
+    validate_answers,
+)
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.reports.rules import CLOSED_STATUSES, OPEN_STATUSES
 from cityreport.reports.services import public_events, publicly_visible
+from cityreport.routing.models import Jurisdiction
 
 PREFIX_LENGTH = 8
 
@@ -55,6 +63,10 @@ def revoke_api_key(key_id: int) -> None:
 
 def list_api_keys() -> list[ApiKey]:
     return list(db.session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+def serves_jurisdiction(slug: str) -> bool:
+    return db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.slug == slug)) is not None
 
 
 def verify_api_key(plaintext: str | None) -> ApiKey | None:
@@ -111,6 +123,20 @@ def spec_of(attribute: ServiceAttribute) -> AttributeSpec:
                          keys=tuple(v["key"] for v in attribute.values or []))
 
 
+def category_or_404(code: str) -> Category:
+    category = category_by_code(code, active_only=False)
+    if category is None:
+        raise NotFound()
+    return category
+
+
+def attribute_of(category: Category, attribute_id: int) -> ServiceAttribute:
+    attribute = db.session.get(ServiceAttribute, attribute_id)
+    if attribute is None or attribute.category_id != category.id:
+        raise NotFound()
+    return attribute
+
+
 @dataclass
 class AttributeInput:
     code: str
@@ -123,6 +149,16 @@ class AttributeInput:
     position: int = 1
     values: list[dict[str, str]] = field(default_factory=list)
     active: bool = True
+
+    @classmethod
+    def of(cls, form: Any) -> AttributeInput:
+        """From the administration's form (open311/schemas.AttributeForm)."""
+        return cls(code=form.code or "", datatype=form.datatype or "", description_ro=form.description_ro or "",
+                   description_en=form.description_en or "",
+                   datatype_description_ro=form.datatype_description_ro or "",
+                   datatype_description_en=form.datatype_description_en or "", required=form.required,
+                   position=form.position if form.position is not None else -1,
+                   values=parse_values(form.values or ""), active=form.active)
 
 
 def save_attribute(category: Category, data: AttributeInput, attribute: ServiceAttribute | None = None

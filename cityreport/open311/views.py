@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,15 +17,14 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from werkzeug.exceptions import HTTPException
 
 from cityreport.config import SUPPORTED_LOCALES
+from cityreport.core.inputs import read
 from cityreport.core.transaction import unit_of_work
 from cityreport.errors import AppError
-from cityreport.extensions import db
 from cityreport.i18n import select_locale
 from cityreport.models_base import utcnow
 from cityreport.open311 import schemas, services
@@ -34,16 +34,11 @@ from cityreport.open311.rules import (
     BadParameter,
     error_document,
     normalise_locale,
-    parse_bbox,
-    parse_codes,
-    parse_datetime,
-    parse_id_list,
-    parse_positive_int,
-    parse_status_filter,
+    prune,
     requested_window,
     to_xml,
 )
-from cityreport.routing.models import Jurisdiction
+from cityreport.reports import services as reports
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf_exempt = True
@@ -71,15 +66,6 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["CITY_TIMEZONE"])
 
 
-def _param(name: str) -> str | None:
-    """A parameter from the query string or the form body; an empty one counts as absent."""
-    for source in (request.form, request.args):
-        value = source.get(name)
-        if value is not None and value.strip() != "":
-            return value.strip()
-    return None
-
-
 def _locale() -> str:
     # select_locale() reads this request afresh (Babel caches its choice on the app context).
     return normalise_locale(request.values.get("locale"), SUPPORTED_LOCALES) or \
@@ -93,8 +79,6 @@ def _render(fmt: str, root: str, value: Any, status: int = 200) -> Response:
         # charset parameter is needed for any reader.
         response.headers["Content-Type"] = FORMATS["xml"]
     else:
-        from cityreport.open311.rules import prune
-
         response = jsonify(prune(value))
         response.status_code = status
         response.headers["Content-Type"] = FORMATS["json"]
@@ -106,11 +90,16 @@ def _error_response(fmt: str, error: Open311Error) -> Response:
 
 
 def _check_jurisdiction() -> None:
-    wanted = _param("jurisdiction_id")
-    if wanted is None:
-        return
-    if db.session.scalar(select(Jurisdiction.id).where(Jurisdiction.slug == wanted)) is None:
+    wanted = read(schemas.Scope, _values()).jurisdiction_id
+    if wanted is not None and not services.serves_jurisdiction(wanted):
         raise fail(404, _("jurisdiction_id %(value)s is not served here", value=wanted))
+
+
+def _described(field: str, problem: str) -> str:
+    """An error description a client can act on: the Open311 name of the field, then the problem (whose
+    words may already start with the name)."""
+    name = OPEN311_NAMES.get(field, field)
+    return problem if problem.startswith(name) else f"{name}: {problem}"
 
 
 def endpoint(view: Callable[..., tuple[str, Any] | Response]) -> Callable[..., Response]:
@@ -131,7 +120,7 @@ def endpoint(view: Callable[..., tuple[str, Any] | Response]) -> Callable[..., R
                 response = _error_response(fmt, fail(400, error.message))
             except AppError as error:
                 status = error.status if error.status in (403, 404) else 400
-                items = [(status, f"{OPEN311_NAMES.get(k, k)}: {v}") for k, v in error.fields.items()]
+                items = [(status, _described(k, v)) for k, v in error.fields.items()]
                 response = _error_response(fmt, Open311Error(status, items or [(status, error.message)]))
             except HTTPException as error:
                 status = error.code or 400
@@ -176,34 +165,28 @@ def service_definition(fmt: str, locale: str, code: str):
 
 # ---- reading requests ---------------------------------------------------------------------------
 
+def _values() -> CombinedMultiDict:
+    """The parameters from the form body and the query string; the body wins where both have one."""
+    return CombinedMultiDict([request.form, request.args])
+
+
 def _request_query() -> tuple[services.RequestQuery, bool]:
     zone = _zone()
+    wanted = read(schemas.RequestsQuery, _values(), context={"zone": zone})
     query = services.RequestQuery()
-    extensions = (_param("extensions") or "").lower() in ("true", "1", "yes")
-    ids = _param("service_request_id")
-    if ids is not None:
-        query.ids = parse_id_list(ids)
-        return query, extensions
-    codes = _param("service_code")
-    if codes is not None:
-        query.service_codes = parse_codes(codes)
-    status = _param("status")
-    if status is not None:
-        query.statuses = parse_status_filter(status)
-    start = _param("start_date")
-    end = _param("end_date")
-    after, before = _param("updated_after"), _param("updated_before")
-    query.updated_after = parse_datetime(after, zone, name="updated_after") if after else None
-    query.updated_before = parse_datetime(before, zone, name="updated_before") if before else None
-    window = requested_window(parse_datetime(start, zone, name="start_date") if start else None,
-                              parse_datetime(end, zone, name="end_date") if end else None, utcnow(),
-                              default_applies=not (after or before))
+    if wanted.service_request_id is not None:
+        query.ids = list(wanted.service_request_id)
+        return query, wanted.extensions
+    query.service_codes = list(wanted.service_code) if wanted.service_code else None
+    query.statuses = set(wanted.status) if wanted.status else None
+    query.updated_after, query.updated_before = wanted.updated_after, wanted.updated_before
+    window = requested_window(wanted.start_date, wanted.end_date, utcnow(),
+                              default_applies=not (wanted.updated_after or wanted.updated_before))
     query.start, query.end = window.start, window.end
-    query.bbox = parse_bbox({n: _param(n) for n in ("lat_ne", "long_ne", "lat_sw", "long_sw")})
-    page, size = _param("page"), _param("page_size")
-    query.page = parse_positive_int(page, "page", maximum=100_000) if page else 1
-    query.page_size = parse_positive_int(size, "page_size", maximum=MAX_PAGE_SIZE) if size else MAX_PAGE_SIZE
-    return query, extensions
+    query.bbox = wanted.bbox()
+    query.page = wanted.page or 1
+    query.page_size = wanted.page_size or MAX_PAGE_SIZE
+    return query, wanted.extensions
 
 
 def _requests_document(rows: list[dict[str, Any]], locale: str, extensions: bool) -> list[dict[str, Any]]:
@@ -230,7 +213,7 @@ def requests_list(fmt: str, locale: str):
 def request_detail(fmt: str, locale: str, request_id: str):
     if not request_id.isdigit() or len(request_id) > 18:
         raise fail(404, _("service_request_id %(id)s not found", id=request_id))
-    extensions = (_param("extensions") or "").lower() in ("true", "1", "yes")
+    extensions = read(schemas.RequestsQuery, _values(), context={"zone": _zone()}).extensions
     rows = services.find_requests(services.RequestQuery(ids=[int(request_id)]))
     if not rows:
         raise fail(404, _("service_request_id %(id)s not found", id=request_id))
@@ -250,15 +233,9 @@ def token_detail(fmt: str, locale: str, token: str):
 @endpoint
 def request_updates(fmt: str, locale: str):
     zone = _zone()
-    start, end = _param("start_date"), _param("end_date")
-    window = requested_window(parse_datetime(start, zone, name="start_date") if start else None,
-                              parse_datetime(end, zone, name="end_date") if end else None, utcnow(),
-                              default_applies=True)
-    page, size = _param("page"), _param("page_size")
-    rows = services.find_updates(window.start, window.end,
-                                 parse_positive_int(page, "page", maximum=100_000) if page else 1,
-                                 parse_positive_int(size, "page_size", maximum=MAX_PAGE_SIZE) if size
-                                 else MAX_PAGE_SIZE)
+    wanted = read(schemas.UpdatesQuery, _values(), context={"zone": zone})
+    window = requested_window(wanted.start_date, wanted.end_date, utcnow(), default_applies=True)
+    rows = services.find_updates(window.start, window.end, wanted.page or 1, wanted.page_size or MAX_PAGE_SIZE)
     return "service_request_updates", [schemas.request_update(row, zone) for row in rows]
 
 
@@ -284,54 +261,34 @@ def _photos() -> list[FileStorage]:
     return [f for name in names for f in request.files.getlist(name) if f and f.filename != ""]
 
 
-def _media_url() -> str | None:
-    """Kept as a link for staff, never fetched: the server makes no request to an address a client names."""
-    url = _param("media_url")
-    if url is None:
-        return None
-    if len(url) > 500 or not re.match(r"^https?://[^\s/]+\S*$", url):
-        raise fail(400, _("media_url must be an http or https address of at most 500 characters"))
-    return url
-
-
 @bp.post(f"/requests.{FMT}")
 @endpoint
 def create_request(fmt: str, locale: str):
-    from cityreport.reports.schemas import parse_report
-    from cityreport.reports.services import submit_report
-
-    api_key = services.verify_api_key(_param("api_key"))
+    values = _values()
+    api_key = services.verify_api_key(values.get("api_key"))
     if api_key is None:
         raise fail(403, _("A valid api_key is required to create a service request."))
-    code = _param("service_code")
-    if code is None:
-        raise fail(400, _("service_code is required"))
-    category = services.category_by_code(code)
+    form = read(schemas.RequestForm, values)
+    category = services.category_by_code(form.service_code)
     if category is None:
-        raise fail(404, _("service_code %(code)s not found", code=code))
-    lat, lon = _param("lat"), _param("long")
-    if lat is None and lon is None and (_param("address_string") or _param("address_id")):
+        raise fail(404, _("service_code %(code)s not found", code=form.service_code))
+    if form.lat is None and form.long is None and (form.address_string or form.address_id):
         raise fail(400, _("address_string and address_id cannot be located by this server: send lat and long "
                           "(WGS 84) as well."))
-    if lat is None or lon is None:
+    if form.lat is None or form.long is None:
         raise fail(400, _("lat and long are required"))
     answers, problems = services.validate_attributes(category, _attribute_answers(), _zone())
     if problems:
         raise Open311Error(400, [(400, f"{name}: {message}") for name, message in problems.items()])
-    media_url = _media_url()
-    for name in ("device_id", "account_id"):
-        if len(_param(name) or "") > 100:
-            raise fail(400, _("%(name)s must be at most %(count)d characters", name=name, count=100))
-    name = " ".join(part for part in (_param("first_name"), _param("last_name")) if part) or None
-    data = {"category": code, "lat": lat, "lon": lon, "description": _param("description"),
-            "address": _param("address_string"), "name": name, "email": _param("email"), "phone": _param("phone")}
-    submission = parse_report(data, _photos(), source="open311", locale=locale)
-    submission.attributes = answers
-    report = submit_report(submission)
-    recorded = services.record_submission(report, api_key, media_url)
+    # The report itself is checked as from any front door; Open311's names map onto the intake's.
+    report_data = {"category": form.service_code, "lat": form.lat, "lon": form.long, "address": form.address_string,
+                   "name": form.name, **{key: values.get(key) for key in ("description", "email", "phone")}}
+    submission = reports.intake(report_data, _photos(), source="open311", locale=locale)
+    report = reports.submit_report(replace(submission, attributes=answers))
+    recorded = services.record_submission(report, api_key, form.media_url)
     notice = _("Report %(id)s was received and sent to %(department)s.", id=report.id,
                department=report.department.name(locale))
-    return "service_requests", schemas.created(report.id, recorded.token, _param("account_id"), notice)
+    return "service_requests", schemas.created(report.id, recorded.token, form.account_id, notice)
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

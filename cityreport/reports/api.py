@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 
+from cityreport.core.inputs import read
 from cityreport.core.transaction import commits
 from cityreport.errors import NotFound, ValidationError
 from cityreport.i18n import current_language
@@ -33,7 +34,7 @@ def nearby_payload(lat: float, lon: float, category: Any, *, radius: int | None 
 @commits
 def create_report():
     data, photos = request_report_data()
-    submission = schemas.parse_report(data, photos, source="api", locale=current_language())
+    submission = services.intake(data, photos, source="api", locale=current_language())
     report = services.submit_report(submission)
     body = {
         "id": report.id,
@@ -52,11 +53,9 @@ def create_report():
 
 @bp.get("/reports")
 def list_reports():
-    query = schemas.parse_query(schemas.LIST_FIELDS, request.args)
-    filters = services.ReportFilter(bbox=query["bbox"], status=query["status"], category=query["category"],
-                                    department=query["department"], since=query["since"], until=query["until"])
-    reports, next_cursor = services.list_public_reports(filters, cursor=query["cursor"],
-                                                        limit=query["limit"] or 50)
+    query = read(schemas.ReportListQuery, request.args)
+    reports, next_cursor = services.list_public_reports(services.ReportFilter.of(query), cursor=query.cursor,
+                                                        limit=query.limit or 50)
     locale = current_language()
     next_url = url_for("api.list_reports", **{**request.args.to_dict(), "cursor": next_cursor}) \
         if next_cursor else None
@@ -74,13 +73,12 @@ def get_report(report_id: int):
 
 @bp.get("/reports/nearby")
 def nearby():
-    query = schemas.parse_query(schemas.NEARBY_FIELDS, request.args)
-    category = schemas.active_category(query["category"])
+    query = read(schemas.NearbyQuery, request.args)
+    category = services.active_category(query.category)
     if category is None:
         raise ValidationError(fields={"category": _("is not a category this city handles")})
-    radius = query["radius"] or category.nearby_radius_m
-    return jsonify({"radius_m": radius,
-                    "reports": nearby_payload(query["lat"], query["lon"], category, radius=radius)})
+    radius = query.radius or category.nearby_radius_m
+    return jsonify({"radius_m": radius, "reports": nearby_payload(query.lat, query.lon, category, radius=radius)})
 
 
 @bp.get("/categories")

@@ -6,27 +6,33 @@ outbox row, in the same transaction. Functions flush and never commit: the reque
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from flask import current_app
 from flask_babel import gettext as _
 from geoalchemy2 import Geography
 from sqlalchemy import and_, cast, func, literal, or_, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from cityreport.core.inputs import check
 from cityreport.core.outbox import add_outbox
 from cityreport.core.transaction import attempt
 from cityreport.departments.models import Category, Department
 from cityreport.errors import Conflict, ValidationError
 from cityreport.extensions import db
 from cityreport.geo import SRID, point_element
+from cityreport.media import services as media
+from cityreport.media.services import ProcessedPhoto
 from cityreport.models_base import utcnow
-from cityreport.reports import rules, sql
+from cityreport.reports import rules, schemas, sql
 from cityreport.reports.models import Report, ReportEvent
-from cityreport.reports.schemas import ReportSubmission
 from cityreport.routing import services as routing
 from cityreport.routing.models import Jurisdiction
 
@@ -41,6 +47,8 @@ class Actor(Protocol):
 
 @dataclass
 class NewReport:
+    """A report ready to be stored: from a resident (``intake``), an import, or the demo city."""
+
     category: Category
     lat: float
     lon: float
@@ -56,6 +64,96 @@ class NewReport:
     attributes: dict[str, Any] | None = None
     department_id: int | None = None  # set by imports that already know it; otherwise routed
     created_at: datetime | None = None
+    photos: list[ProcessedPhoto] = field(default_factory=list)
+    location_from_photo: bool = False
+
+
+# ---- intake ---------------------------------------------------------------------------------------
+
+def active_category(code: str) -> Category | None:
+    return db.session.scalars(select(Category).where(Category.code == code, Category.active.is_(True))).first()
+
+
+def _photo_bytes(item: Any) -> bytes | None:
+    """Multipart FileStorage, raw bytes, or (from JSON) base64 text; None for an empty file input."""
+    if item is None:
+        return None
+    if isinstance(item, bytes | bytearray | memoryview):
+        return bytes(item) or None
+    if isinstance(item, str):
+        try:
+            return base64.b64decode(item, validate=True) or None
+        except (binascii.Error, ValueError):
+            raise ValueError(_("must be a file or base64-encoded image data")) from None
+    if hasattr(item, "read"):
+        return item.read(current_app.config["PHOTO_MAX_BYTES"] + 1) or None
+    raise ValueError(_("must be a file or base64-encoded image data"))
+
+
+def intake(data: Mapping[str, Any], files: Sequence[Any] | None, *, source: str, locale: str) -> NewReport:
+    """A resident's report from any front door (form, JSON, Open311), checked: raises one ValidationError
+    naming every bad field, the database's and the photos' problems included.
+
+    ``data`` maps field names to values (strings from a form, typed values from JSON). ``files`` are the
+    photos: FileStorage objects, bytes, or base64 strings. A photo's GPS stands in for a missing place.
+    """
+    checked = check(schemas.ReportInput, data)
+    values = checked.values
+
+    category = None
+    if values.get("category"):
+        category = active_category(values["category"])
+        if category is None:
+            checked.fail("category", _("is not a category this city handles"))
+
+    blobs: list[bytes] = []
+    for item in list(files or []):
+        try:
+            blob = _photo_bytes(item)
+        except ValueError as exc:
+            checked.fail("photos", str(exc), malformed=True)
+            continue
+        if blob is not None:
+            blobs.append(blob)
+    limit = current_app.config["PHOTO_MAX_COUNT"]
+    photos: list[ProcessedPhoto] = []
+    if len(blobs) > limit:
+        checked.fail("photos", _("at most %(count)d photos per report", count=limit))
+    elif "photos" not in checked.fields:
+        for blob in blobs:
+            try:
+                photos.append(media.process_upload(blob, field="photos"))
+            except ValidationError as exc:
+                for name, message in exc.fields.items():
+                    checked.fail(name, message, malformed=exc.status == 400)
+                break
+
+    lat, lon = values.get("lat"), values.get("lon")
+    from_photo = False
+    if "lat" not in checked.fields and "lon" not in checked.fields:
+        if lat is None and lon is None:
+            gps = next((p.gps for p in photos if p.gps), None)
+            if gps is not None:
+                (lat, lon), from_photo = gps, True
+            else:
+                missing = _("is required (or attach a photo that carries its location)")
+                checked.fail("lat", missing)
+                checked.fail("lon", missing)
+        elif lat is None or lon is None:
+            checked.fail("lat" if lat is None else "lon", _("is required"))
+        if lat is not None and lon is not None and routing.jurisdiction_at(lat, lon) is None:
+            checked.fail("location", _("the photo's location is outside the area this city serves") if from_photo
+                         else _("outside the area this city serves"))
+
+    if checked.fields:
+        message = (_("The place is outside the area this city serves.") if set(checked.fields) == {"location"}
+                   else _("Some fields are not valid."))
+        raise ValidationError(message, fields=dict(checked.fields), status=400 if checked.malformed else 422)
+    assert category is not None and lat is not None and lon is not None
+    return NewReport(category=category, lat=float(lat), lon=float(lon), description=values["description"],
+                     address=values["address"], name=values["name"], email=values["email"], phone=values["phone"],
+                     locale=locale, source=source, idempotency_key=values["idempotency_key"], photos=photos,
+                     location_from_photo=from_photo)
 
 
 def create_report(data: NewReport, *, notify: bool = True) -> Report:
@@ -192,38 +290,35 @@ def record_feedback_event(report: Report, answer: str, *, at: datetime | None = 
 
 # ---- intake and public reads ----------------------------------------------------------------------
 
-def submit_report(sub: ReportSubmission) -> Report:
-    """Store a validated submission: route it, keep its photos, write the outbox rows. Flush only.
+def submit_report(data: NewReport) -> Report:
+    """Store a checked report: route it, keep its photos, write the outbox rows. Flush only.
 
-    A submission carrying an idempotency key that is already stored returns that report: a phone
-    that retries an upload after a dropped connection does not file the problem twice.
+    A report carrying an idempotency key that is already stored returns that report: a phone that
+    retries an upload after a dropped connection does not file the problem twice.
     """
-    from cityreport.media.services import store_photos
-
-    if sub.idempotency_key:
-        existing = report_by_idempotency_key(sub.idempotency_key)
+    if data.idempotency_key:
+        existing = report_by_idempotency_key(data.idempotency_key)
         if existing is not None:
             return existing
-    data = NewReport(category=sub.category, lat=sub.lat, lon=sub.lon, description=sub.description,
-                     address=sub.address, name=sub.name, email=sub.email, phone=sub.phone, locale=sub.locale,
-                     source=sub.source, external_id=sub.external_id, idempotency_key=sub.idempotency_key,
-                     attributes=sub.attributes)
-    if not sub.idempotency_key:
-        report = create_report(data)
-    else:
         # Two copies of the same retry can race; the unique key lets exactly one of them win.
         try:
             with attempt():
                 report = create_report(data)
         except IntegrityError:
-            existing = report_by_idempotency_key(sub.idempotency_key)
+            existing = report_by_idempotency_key(data.idempotency_key)
             if existing is None:
                 raise
             return existing
-    if sub.photos:
-        store_photos(report.id, list(sub.photos))
+    else:
+        report = create_report(data)
+    if data.photos:
+        media.store_photos(report.id, list(data.photos))
         db.session.flush()
     return report
+
+
+def report_by_id(report_id: int) -> Report | None:
+    return db.session.get(Report, report_id)
 
 
 def report_by_idempotency_key(key: str) -> Report | None:
@@ -304,6 +399,11 @@ class ReportFilter:
     department: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+    @classmethod
+    def of(cls, query: schemas.ReportListQuery) -> ReportFilter:
+        return cls(bbox=query.bbox, status=query.status, category=query.category, department=query.department,
+                   since=query.since, until=query.until)
 
 
 PUBLIC_LIST = "public"  # the cursor scope of the public list (the staff queue's is its sort order)

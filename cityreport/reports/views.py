@@ -9,11 +9,13 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from cityreport.core.inputs import check, read
 from cityreport.core.transaction import commits
 from cityreport.errors import AppError, ValidationError
 from cityreport.i18n import current_language
 from cityreport.reports import schemas, services
 from cityreport.reports.http import limit_report_creation, request_report_data
+from cityreport.reports.rules import PUBLIC_STATUSES
 
 bp = Blueprint("reports", __name__)
 
@@ -34,13 +36,11 @@ def _grouped_categories() -> list[tuple[str, list[Any]]]:
 
 def _form_page(values: dict[str, Any], errors: dict[str, str], status: int = 200):
     nearby: list[tuple[Any, float]] = []
-    category = schemas.active_category(values["category"]) if values.get("category") else None
-    try:
-        lat, lon = float(values.get("lat") or ""), float(values.get("lon") or "")
-    except ValueError:
-        lat = lon = None
-    if category is not None and lat is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
-        nearby = services.nearby_open_reports(lat, lon, category.nearby_radius_m, category_id=category.id)
+    place = check(schemas.NearbyQuery, values)  # the form shows what is already reported near its pin
+    category = services.active_category(place.values["category"]) if "category" not in place.fields else None
+    if category is not None and not {"lat", "lon"} & set(place.fields):
+        nearby = services.nearby_open_reports(place.values["lat"], place.values["lon"], category.nearby_radius_m,
+                                              category_id=category.id)
     return render_template("reports/form.html", values=values, errors=errors, groups=_grouped_categories(),
                            nearby=nearby, max_photos=current_app.config["PHOTO_MAX_COUNT"],
                            map_config=map_config(), field_labels=field_labels()), status
@@ -76,8 +76,7 @@ def _refused_submission(exc: AppError):
 @commits(refused=_refused_submission)
 def submit():
     data, photos = request_report_data()
-    submission = schemas.parse_report(data, photos, source="web", locale=current_language())
-    report = services.submit_report(submission)
+    report = services.submit_report(services.intake(data, photos, source="web", locale=current_language()))
     flash(_("Thank you. Your report has number %(number)s.", number=report.id), "success")
     return redirect(url_for("reports.show", report_id=report.id), 303)
 
@@ -96,20 +95,18 @@ def show(report_id: int):
 @bp.get("/reports")
 def index():
     try:
-        query = schemas.parse_query(schemas.LIST_FIELDS, request.args)
+        query = read(schemas.ReportListQuery, request.args)
     except ValidationError as exc:
-        query = {spec.name: None for spec in schemas.LIST_FIELDS}
+        query = schemas.ReportListQuery()
         flash(" ".join(f"{name}: {problem}" for name, problem in exc.fields.items()), "error")
-    filters = services.ReportFilter(bbox=query["bbox"], status=query["status"], category=query["category"],
-                                    department=query["department"], since=query["since"], until=query["until"])
+    filters = services.ReportFilter.of(query)
     try:
-        reports, next_cursor = services.list_public_reports(filters, cursor=query["cursor"],
-                                                            limit=query["limit"] or 25)
+        reports, next_cursor = services.list_public_reports(filters, cursor=query.cursor, limit=query.limit or 25)
     except ValidationError:
-        reports, next_cursor = services.list_public_reports(filters, limit=query["limit"] or 25)
+        reports, next_cursor = services.list_public_reports(filters, limit=query.limit or 25)
     locale = current_language()
     markers = [schemas.public_report(r, locale=locale) for r in reports]
     return render_template("reports/list.html", reports=reports, markers=markers, next_cursor=next_cursor,
-                           query=query, groups=_grouped_categories(), statuses=schemas.PUBLIC_STATUSES,
+                           query=query.model_dump(), groups=_grouped_categories(), statuses=PUBLIC_STATUSES,
                            departments=services.public_departments(),
                            map_config=map_config())

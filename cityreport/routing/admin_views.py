@@ -35,10 +35,7 @@ def areas_list():
 @require("manage_areas")
 @commits(refused=refused_form(_areas_page))
 def area_upload():
-    areas = services.import_upload(request.files.get("file"), department_id=request.form.get("department", type=int),
-                                   category_id=request.form.get("category", type=int),
-                                   priority=request.form.get("priority", default=0, type=int),
-                                   name_property=request.form.get("name_property") or "name")
+    areas = services.import_upload(request.form, request.files.get("file"))
     flash(_("%(n)s areas imported.", n=len(areas)))
     return redirect(url_for("routing_admin.areas_list"), 303)
 

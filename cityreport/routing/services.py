@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import defer
 
+from cityreport.core.inputs import check, refusal
 from cityreport.departments.models import Category, Department
 from cityreport.errors import NotFound, ValidationError
 from cityreport.extensions import db
@@ -19,6 +20,7 @@ from cityreport.geo import SRID, as_multipolygon, element_from_shape, point_elem
 from cityreport.routing.importer import AreaImportError, read_areas
 from cityreport.routing.models import Jurisdiction, ServiceArea, ServiceAreaPiece
 from cityreport.routing.rules import AreaCandidate, RouteDecision, decide
+from cityreport.routing.schemas import AreaUploadForm
 
 # Pieces of at most this many vertices keep each point-in-polygon test cheap.
 SUBDIVIDE_MAX_VERTICES = 64
@@ -120,19 +122,20 @@ def read_geojson(data: bytes) -> dict[str, Any]:
     return document
 
 
-def import_upload(upload: Any, *, department_id: int | None, category_id: int | None, priority: int,
-                  name_property: str) -> list[ServiceArea]:
+def import_upload(form: Any, upload: Any) -> list[ServiceArea]:
     """Store the areas of an uploaded GeoJSON file for a department (all or nothing); names every problem."""
-    fields: dict[str, str] = {}
+    checked = check(AreaUploadForm, form)
+    department_id, category_id = checked.values.get("department"), checked.values.get("category")
+    priority, name_property = checked.values.get("priority", 0), checked.values.get("name_property", "name")
     department = db.session.get(Department, department_id) if department_id else None
     if department is None:
-        fields["department"] = _("choose a department")
+        checked.fail("department", _("choose a department"))
     if category_id and db.session.get(Category, category_id) is None:
-        fields["category"] = _("no such category")
+        checked.fail("category", _("no such category"))
     if upload is None or not upload.filename:
-        fields["file"] = _("choose a GeoJSON file")
-    if fields:
-        raise ValidationError(fields=fields)
+        checked.fail("file", _("choose a GeoJSON file"))
+    if checked.fields:
+        raise refusal(AreaUploadForm, checked)
     data = upload.read(MAX_GEOJSON_BYTES + 1)
     if len(data) > MAX_GEOJSON_BYTES:
         raise ValidationError(fields={"file": _("at most 5 MB")})

@@ -5,20 +5,22 @@ Functions flush and never commit: the request or the command does.
 
 from __future__ import annotations
 
+from typing import Any
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from cityreport.core.contact import is_email, normalise_email
-from cityreport.core.permissions import ROLES, assignable_roles, can
+from cityreport.core.inputs import check, read, refusal
+from cityreport.core.permissions import assignable_roles, can
 from cityreport.departments.models import Department
 from cityreport.departments.services import department_by_slug, departments_by_name
 from cityreport.errors import NotFound, ValidationError
 from cityreport.extensions import db
-from cityreport.staff import rules
 from cityreport.staff.models import StaffUser
+from cityreport.staff.schemas import AdminAccountForm, StaffAccountForm
 
 _hasher = PasswordHasher()
 # The test suite hashes hundreds of passwords; the KDF's cost is argon2's to test, not ours.
@@ -47,27 +49,23 @@ def verify_password(user: StaffUser, password: str) -> bool:
 
 
 def create_staff(*, email: str, name: str, role: str, password: str, department_slug: str | None) -> StaffUser:
-    fields: dict[str, str] = {}
-    email = normalise_email(email) or email.strip().lower()
-    if not is_email(email):
-        fields["email"] = "not a valid e-mail address"
-    if role not in ROLES:
-        fields["role"] = f"must be one of {', '.join(ROLES)}"
-    problem = rules.password_problem(password)
-    if problem:
-        fields["password"] = problem
+    """A new account, checked by schemas.StaffAccountForm and here; names every problem at once."""
+    checked = check(StaffAccountForm, {"email": email, "name": name, "role": role, "password": password,
+                                       "department": department_slug})
     department = None
     if department_slug:
         department = department_by_slug(department_slug)
         if department is None:
-            fields["department"] = f"no department {department_slug!r}"
-    elif role != "city_admin":
-        fields["department"] = "required for staff and dept_admin"
-    if db.session.scalars(select(StaffUser.id).where(StaffUser.email == email)).first():
-        fields["email"] = "an account with this e-mail exists"
-    if fields:
-        raise ValidationError(fields=fields)
-    user = StaffUser(email=email, name=name.strip(), role=role, password_hash=hash_password(password),
+            checked.fail("department", _("no department %(slug)s", slug=department_slug))
+    elif checked.values.get("role", role) != "city_admin":
+        checked.fail("department", _("is required for staff and department admins"))
+    address = checked.values.get("email")
+    if address and db.session.scalars(select(StaffUser.id).where(StaffUser.email == address)).first():
+        checked.fail("email", _("an account with this e-mail exists"))
+    if checked.fields:
+        raise refusal(StaffAccountForm, checked)
+    data = StaffAccountForm.model_validate(checked.values)
+    user = StaffUser(email=data.email, name=data.name, role=data.role, password_hash=hash_password(data.password),
                      department_id=department.id if department else None)
     db.session.add(user)
     db.session.flush()
@@ -114,10 +112,11 @@ def account_managed_by(user: StaffUser, account_id: int) -> StaffUser:
     return person
 
 
-def create_staff_by(user: StaffUser, *, email: str, name: str, role: str, password: str,
-                    department_id: int | None) -> StaffUser:
+def create_staff_by(user: StaffUser, form: Any) -> StaffUser:
     """An admin creates an account: only roles they may give, only in departments they manage."""
-    department = db.session.get(Department, department_id) if department_id else None
+    given = read(AdminAccountForm, form)
+    email, name, role, password = given.email, given.name, given.role, given.password
+    department = db.session.get(Department, given.department) if given.department else None
     if role not in assignable_roles(user):
         raise ValidationError(fields={"role": _("you may not create this role")})
     if department is not None and not can(user, "manage_staff", department_id=department.id):

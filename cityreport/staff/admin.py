@@ -46,10 +46,7 @@ def staff_list():
 @require("manage_staff")
 @commits(refused=refused_form(_staff_page))
 def staff_create():
-    created = accounts.create_staff_by(current_staff(), email=request.form.get("email") or "",
-                                       name=request.form.get("name") or "", role=request.form.get("role") or "staff",
-                                       password=request.form.get("password") or "",
-                                       department_id=request.form.get("department", type=int))
+    created = accounts.create_staff_by(current_staff(), request.form)
     flash(_("Account for %(email)s created.", email=created.email))
     return redirect(url_for("staff_admin.staff_list"), 303)
 

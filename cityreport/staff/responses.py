@@ -10,14 +10,15 @@ from sqlalchemy import (
     select,
 )
 
+from cityreport.core.inputs import check, refusal
 from cityreport.core.permissions import can
 from cityreport.departments.models import Category, Department
-from cityreport.errors import Forbidden, NotFound, ValidationError
+from cityreport.errors import Forbidden, NotFound
 from cityreport.extensions import db
 from cityreport.models_base import upsert
-from cityreport.reports import rules as report_rules
 from cityreport.reports.models import Report
 from cityreport.staff.models import ResponseTemplate, StaffUser
+from cityreport.staff.schemas import TemplateForm
 
 
 def templates_for(report: Report) -> list[ResponseTemplate]:
@@ -51,46 +52,23 @@ def templates_visible_to(user: StaffUser) -> list[ResponseTemplate]:
     return list(db.session.scalars(stmt))
 
 
-def save_template(user: StaffUser, data: Any, template: ResponseTemplate | None = None) -> ResponseTemplate:
-    """Create or update a template. A department admin's templates always belong to their department."""
-    fields: dict[str, str] = {}
-    title = str(data.get("title") or "").strip()
-    text_ro = str(data.get("text_ro") or "").replace("\r\n", "\n").strip()
-    text_en = str(data.get("text_en") or "").replace("\r\n", "\n").strip()
-    if not title:
-        fields["title"] = _("is required")
-    elif len(title) > 120:
-        fields["title"] = _("at most %(n)s characters", n=120)
-    if not text_ro:
-        fields["text_ro"] = _("is required")
-    for name, value in (("text_ro", text_ro), ("text_en", text_en)):
-        if len(value) > 5000:
-            fields[name] = _("at most %(n)s characters", n=5000)
-    status = str(data.get("status") or "").strip() or None
-    if status is not None and status not in report_rules.STATUSES:
-        fields["status"] = _("unknown status")
-    category_id = None
-    raw = str(data.get("category") or "").strip()
-    if raw:
-        category = db.session.get(Category, int(raw)) if raw.isdigit() else None
-        if category is None:
-            fields["category"] = _("no such category")
-        else:
-            category_id = category.id
+def save_template(user: StaffUser, form: Any, template: ResponseTemplate | None = None) -> ResponseTemplate:
+    """Create or update a template from its form. A department admin's templates always belong to their
+    department; names every problem at once."""
+    checked = check(TemplateForm, form)
+    values = checked.values
+    category_id = values.get("category")
+    if category_id is not None and db.session.get(Category, category_id) is None:
+        checked.fail("category", _("no such category"))
     if can(user, "view_all_departments"):
-        raw = str(data.get("department") or "").strip()
-        department_id = None
-        if raw:
-            department = db.session.get(Department, int(raw)) if raw.isdigit() else None
-            if department is None:
-                fields["department"] = _("no such department")
-            else:
-                department_id = department.id
+        department_id = values.get("department")
+        if department_id is not None and db.session.get(Department, department_id) is None:
+            checked.fail("department", _("no such department"))
     else:
         department_id = user.department_id
-    if fields:
-        raise ValidationError(fields=fields)
-    values = {"title": title, "text_ro": text_ro, "text_en": text_en, "status": status,
-              "category_id": category_id, "department_id": department_id,
-              "active": str(data.get("active") or "").lower() in {"1", "on", "true", "yes"}}
-    return upsert(ResponseTemplate, template, values)
+    if checked.fields:
+        raise refusal(TemplateForm, checked)
+    data = TemplateForm.model_validate(values)
+    return upsert(ResponseTemplate, template, {"title": data.title, "text_ro": data.text_ro, "text_en": data.text_en,
+                                               "status": data.status, "category_id": category_id,
+                                               "department_id": department_id, "active": data.active})

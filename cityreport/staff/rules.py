@@ -11,14 +11,15 @@ from datetime import datetime, timedelta
 from cityreport.reports.rules import OPEN_STATUSES, awaits_acknowledgement
 
 MIN_PASSWORD_LENGTH = 12
+TOO_SHORT, BLANK = "too_short", "blank"
 
 
 def password_problem(password: str) -> str | None:
-    """Why a password is unacceptable, or None. Length is what matters (NIST SP 800-63B)."""
+    """Why a password is unacceptable (TOO_SHORT, BLANK), or None. Length is what matters (NIST SP 800-63B)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"at least {MIN_PASSWORD_LENGTH} characters"
+        return TOO_SHORT
     if password.strip() == "":
-        return "must not be blank"
+        return BLANK
     return None
 
 

@@ -30,6 +30,7 @@ from cityreport.reports import rules as report_rules
 from cityreport.reports import services as reports
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.staff.models import StaffUser
+from cityreport.staff.responses import templates_for
 
 
 def report_for(user: Any, report_id: int, action: str = "view_report", *, for_update: bool = False) -> Report:
@@ -111,8 +112,19 @@ def _stale_safe(action):
         raise Conflict() from None
 
 
+def public_note(report: Report, typed: str, template_id: int | None) -> str:
+    """The typed public note, or the chosen response template's text in the resident's language."""
+    if typed or template_id is None:
+        return typed
+    template = next((t for t in templates_for(report) if t.id == template_id), None)
+    if template is None:
+        raise ValidationError(fields={"template": _("no such template for this report")})
+    return template.text(report.locale)
+
+
 def reassign(report: Report, department_id: int, *, staff: StaffUser, reason: str,
-             expected_version: int | None = None) -> ReportEvent:
+             expected_version: int | None = None) -> Department:
+    """Send a report to another (active) department; returns that department."""
     fields: dict[str, str] = {}
     if not reason:
         fields["reason"] = _("say why the report belongs elsewhere")
@@ -121,8 +133,9 @@ def reassign(report: Report, department_id: int, *, staff: StaffUser, reason: st
         fields["department"] = _("no such active department")
     if fields:
         raise ValidationError(fields=fields)
-    return _stale_safe(lambda: reports.reassign(report, department_id, staff=staff, reason=reason,
-                                                 expected_version=expected_version))
+    _stale_safe(lambda: reports.reassign(report, department_id, staff=staff, reason=reason,
+                                         expected_version=expected_version))
+    return department
 
 
 def mark_duplicate(report: Report, original_id: int, *, staff: StaffUser, public_text: str = "",

@@ -10,10 +10,10 @@ from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
 from cityreport.core.access import check, current_staff, require, staff_required
+from cityreport.core.inputs import read
 from cityreport.core.permissions import can
 from cityreport.core.transaction import commits
 from cityreport.errors import AppError, Conflict, ValidationError
-from cityreport.extensions import db
 from cityreport.i18n import current_language
 from cityreport.models_base import utcnow
 from cityreport.reports import rules as report_rules
@@ -86,6 +86,10 @@ def logout() -> Response:
 
 # ---- the queue ---------------------------------------------------------------------------------
 
+def _queue_filter() -> schemas.QueueFilter:
+    return schemas.queue_filter(request.args)
+
+
 def _render_queue(wanted: schemas.QueueFilter, *, status_code: int = 200, error: str | None = None,
                   fields: dict[str, str] | None = None, form: dict[str, Any] | None = None):
     user = current_staff()
@@ -101,13 +105,13 @@ def _render_queue(wanted: schemas.QueueFilter, *, status_code: int = 200, error:
 @bp.get("/queue")
 @require("view_queue")
 def queue():
-    return _render_queue(schemas.parse_queue_filter(request.args))
+    return _render_queue(_queue_filter())
 
 
 @bp.get("/queue/map")
 @require("view_queue")
 def queue_map():
-    wanted = schemas.parse_queue_filter(request.args)
+    wanted = _queue_filter()
     return render_template("staff/queue_map.html", wanted=wanted, lookups=worklist.lookups(),
                            status_choices=schemas.STATUS_CHOICES, age_choices=schemas.AGE_CHOICES,
                            sorts=rules.SORTS, lang=current_language(),
@@ -117,19 +121,8 @@ def queue_map():
 @bp.get("/queue.geojson")
 @require("view_queue")
 def queue_geojson():
-    wanted = schemas.parse_queue_filter(request.args)
+    wanted = _queue_filter()
     return jsonify(worklist.queue_features(current_staff(), wanted))
-
-
-def _bulk_items(values: list[str]) -> list[triage.BulkItem]:
-    items = []
-    for value in values:
-        try:
-            report_id, version = (int(part) for part in value.split(":", 1))
-        except ValueError:
-            raise ValidationError(fields={"reports": _("not a report selection")}) from None
-        items.append(triage.BulkItem(report_id, version))
-    return items
 
 
 def _refused_bulk(exc: AppError):
@@ -137,7 +130,7 @@ def _refused_bulk(exc: AppError):
         raise exc
     form = {"status": request.form.get("status") or "", "public_note": request.form.get("public_note", ""),
             "internal_note": request.form.get("internal_note", ""), "selected": request.form.getlist("report")}
-    return _render_queue(schemas.parse_queue_filter(request.args), status_code=exc.status, error=exc.message,
+    return _render_queue(_queue_filter(), status_code=exc.status, error=exc.message,
                          fields=exc.fields, form=form)
 
 
@@ -146,12 +139,12 @@ def _refused_bulk(exc: AppError):
 @commits(refused=_refused_bulk)
 def bulk():
     # All or nothing: a refused report refuses the batch, and the unit of work undoes the ones before it.
-    wanted = schemas.parse_queue_filter(request.args)
-    to_status = request.form.get("status") or ""
-    events = triage.bulk_change(current_staff(), _bulk_items(request.form.getlist("report")), to_status,
-                                  public_text=schemas.form_text(request.form, "public_note"),
-                                  internal_text=schemas.form_text(request.form, "internal_note"))
-    flash(_("%(n)s reports changed to “%(status)s”.", n=len(events), status=status_label(to_status, STAFF)))
+    wanted = _queue_filter()
+    form = read(schemas.BulkForm, request.form)
+    items = [triage.BulkItem(report_id, version) for report_id, version in form.report]
+    events = triage.bulk_change(current_staff(), items, form.status, public_text=form.public_note,
+                                internal_text=form.internal_note)
+    flash(_("%(n)s reports changed to “%(status)s”.", n=len(events), status=status_label(form.status, STAFF)))
     query = wanted.query_string()
     return redirect(url_for("staff.queue") + (f"?{query}" if query else ""), 303)
 
@@ -209,74 +202,54 @@ def _refused_action(exc: AppError, report_id: int):
     return _render_triage(report, status_code=exc.status, error=error, fields=exc.fields, form=_form_state())
 
 
-def _act(report_id: int, action: str, do) -> Any:
-    """Run one triage action: load and authorize, apply; the page after it, or back to the queue."""
-    user = current_staff()
-    report = report_for(user, report_id, action)
-    version = schemas.form_int(request.form, "version")
-    message = do(report, user, version)
+def _after(report: Report, message: str) -> Any:
+    """The page after a triage action: the report again, or the queue when it left the clerk's department."""
     flash(message)
-    if not can(user, "view_report", department_id=report.department_id):
+    if not can(current_staff(), "view_report", department_id=report.department_id):
         return redirect(url_for("staff.queue"), 303)
     return redirect(url_for("staff.report_page", report_id=report.id), 303)
-
-
-def _public_note(report: Report) -> str:
-    """The typed public note, or the chosen response template's text in the resident's language."""
-    text = schemas.form_text(request.form, "public_note")
-    template_id = schemas.form_int(request.form, "template", required=False)
-    if not text and template_id is not None:
-        template = next((t for t in responses.templates_for(report) if t.id == template_id), None)
-        if template is None:
-            raise ValidationError(fields={"template": _("no such template for this report")})
-        text = template.text(report.locale)
-    return text
 
 
 @bp.post("/reports/<int:report_id>/status")
 @require("change_status")
 @commits(refused=_refused_action)
 def change_status(report_id: int):
-    def do(report: Report, user, version: int) -> str:
-        to_status = (request.form.get("status") or "").strip()
-        action = "reopen" if report_rules.is_closed(report.status) else (
-            "mark_invalid" if report_rules.hides(to_status) else "change_status")
-        check(action, department_id=report.department_id)
-        before = report.status
-        triage.apply_status(report, to_status, staff=user, public_text=_public_note(report),
-                              internal_text=schemas.form_text(request.form, "internal_note"),
-                              expected_version=version)
-        if before == report.status:
-            return _("Note added to #%(id)s.", id=report.id)
-        return _("#%(id)s is now “%(status)s”.", id=report.id, status=status_label(report.status, STAFF))
-    return _act(report_id, "change_status", do)
+    user = current_staff()
+    report = report_for(user, report_id, "change_status")
+    form = read(schemas.StatusForm, request.form)
+    action = "reopen" if report_rules.is_closed(report.status) else (
+        "mark_invalid" if report_rules.hides(form.status) else "change_status")
+    check(action, department_id=report.department_id)
+    before = report.status
+    triage.apply_status(report, form.status, staff=user,
+                        public_text=triage.public_note(report, form.public_note, form.template),
+                        internal_text=form.internal_note, expected_version=form.version)
+    if before == report.status:
+        return _after(report, _("Note added to #%(id)s.", id=report.id))
+    return _after(report, _("#%(id)s is now “%(status)s”.", id=report.id, status=status_label(report.status, STAFF)))
 
 
 @bp.post("/reports/<int:report_id>/reassign")
 @require("reassign")
 @commits(refused=_refused_action)
 def reassign(report_id: int):
-    def do(report: Report, user, version: int) -> str:
-        department_id = schemas.form_int(request.form, "department")
-        triage.reassign(report, department_id, staff=user, reason=schemas.form_text(request.form, "reason"),
-                          expected_version=version)
-        department = db.session.get(type(report.department), department_id)
-        return _("#%(id)s was sent to %(department)s.", id=report.id,
-                 department=department.name(current_language()))
-    return _act(report_id, "reassign", do)
+    user = current_staff()
+    report = report_for(user, report_id, "reassign")
+    form = read(schemas.ReassignForm, request.form)
+    department = triage.reassign(report, form.department, staff=user, reason=form.reason,
+                                 expected_version=form.version)
+    return _after(report, _("#%(id)s was sent to %(department)s.", id=report.id,
+                            department=department.name(current_language())))
 
 
 @bp.post("/reports/<int:report_id>/duplicate")
 @require("mark_duplicate")
 @commits(refused=_refused_action)
 def duplicate(report_id: int):
-    def do(report: Report, user, version: int) -> str:
-        # The nearby radio buttons and the number box share a name; the first one filled in counts.
-        chosen = next((v for v in request.form.getlist("duplicate_of") if v.strip()), "")
-        original_id = schemas.form_int({"duplicate_of": chosen}, "duplicate_of")
-        triage.mark_duplicate(report, original_id, staff=user,
-                                public_text=schemas.form_text(request.form, "public_note"),
-                                expected_version=version)
-        return _("#%(id)s was closed as a duplicate of #%(orig)s.", id=report.id, orig=original_id)
-    return _act(report_id, "mark_duplicate", do)
+    user = current_staff()
+    report = report_for(user, report_id, "mark_duplicate")
+    form = read(schemas.DuplicateForm, request.form)
+    triage.mark_duplicate(report, form.original_id, staff=user, public_text=form.public_note,
+                          expected_version=form.version)
+    return _after(report, _("#%(id)s was closed as a duplicate of #%(orig)s.", id=report.id, orig=form.original_id))
 

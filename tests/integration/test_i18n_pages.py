@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from cityreport.core.models import Outbox
 from cityreport.i18n import LANG_COOKIE
-from cityreport.notifications import messages, services
+from cityreport.notifications import fanout, messages
 from cityreport.reports.services import NewReport, create_report
 
 
@@ -76,7 +76,7 @@ def test_the_acknowledgement_email_is_in_the_reporters_language(db_session, make
     db_session.flush()
     event_row = db_session.scalars(select(Outbox).where(Outbox.kind == "report_event")
                                    .order_by(Outbox.id.desc())).first()
-    emails = services.fan_out_report_event(event_row.payload).rows
+    emails = fanout.fan_out_report_event(event_row.payload).rows
     outbox_id, payload = next((i, p) for i, p in emails if p["template"] == "report_received")
     rendered = messages.compose(outbox_id, payload)
     assert rendered.message["Subject"] == subject.format(id=report.id)

@@ -1,4 +1,4 @@
-"""POST /api/v1/reports and parse_report: every validation case, storage, idempotency, nearby duplicates."""
+"""POST /api/v1/reports and the intake: every validation case, storage, idempotency, nearby duplicates."""
 
 from __future__ import annotations
 
@@ -105,6 +105,9 @@ def test_location_comes_from_photo_gps_when_coordinates_are_missing(client, city
     ({"email": "ion@"}, "email", 422, "e-mail"),
     ({"email": "ion popescu@example.ro"}, "email", 422, "e-mail"),
     ({"address": "Str. \x00"}, "address", 400, "not allowed"),
+    # Phone numbers are checked (they were not: a reporter's "call me" reached the clerk as the number).
+    ({"phone": "sună-mă seara"}, "phone", 422, "phone number"),
+    ({"phone": "12345"}, "phone", 422, "phone number"),
     ({"lat": None, "lon": None}, "lat", 422, "required"),
 ])
 def test_each_bad_field_is_named_and_nothing_is_stored(client, city, override, field, status, words):
@@ -182,13 +185,12 @@ def test_repeated_idempotency_key_returns_the_same_report(client, city):
 
 
 def test_submit_report_service_is_idempotent_on_key(db_session, city, app):
-    from cityreport.reports.schemas import parse_report
-    from cityreport.reports.services import submit_report
+    from cityreport.reports.services import intake, submit_report
 
     with app.test_request_context():
-        sub = parse_report(valid(idempotency_key="open311-abcdef"), [], source="open311", locale="ro")
+        sub = intake(valid(idempotency_key="open311-abcdef"), [], source="open311", locale="ro")
         one = submit_report(sub)
-        two = submit_report(parse_report(valid(idempotency_key="open311-abcdef"), [], source="open311",
+        two = submit_report(intake(valid(idempotency_key="open311-abcdef"), [], source="open311",
                                          locale="ro"))
     assert one.id == two.id and one.source == "open311"
 

@@ -26,19 +26,19 @@ def city(make_jurisdiction, make_category, create_report):
     return category
 
 
-def test_document_describes_the_fields_parse_report_validates(client):
+def test_document_describes_the_fields_the_intake_validates(client):
     document = client.get("/api/openapi.json").json
     assert document["openapi"].startswith("3.")
     body = document["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]
     multipart = body["multipart/form-data"]["schema"]
-    assert set(multipart["properties"]) == {f.name for f in schemas.REPORT_FIELDS} | {"photos"}
+    assert set(multipart["properties"]) == set(schemas.ReportInput.model_fields) | {"photos"}
     assert set(multipart["required"]) == {"category", "description"}
     assert multipart["properties"]["description"]["maxLength"] == 5000
     assert multipart["properties"]["lat"]["minimum"] == -90
     assert multipart["properties"]["photos"]["maxItems"] == 5
     assert body["application/json"]["schema"]["properties"]["photos"]["items"]["format"] == "byte"
     listed = {p["name"] for p in document["paths"]["/api/v1/reports"]["get"]["parameters"]}
-    assert listed == {f.name for f in schemas.LIST_FIELDS}
+    assert listed == set(schemas.ReportListQuery.model_fields)
 
 
 def test_api_keeps_to_its_document_under_generated_requests(app, client, city):

@@ -247,3 +247,15 @@ def test_api_key_is_shown_once_and_stored_hashed(client, city_admin):
     assert client.post(f"/staff/admin/api-keys/{key.id}/revoke").status_code == 303
     assert verify_api_key(plaintext) is None
     assert client.post("/staff/admin/api-keys", data={"name": ""}).status_code == 422
+
+
+def test_a_refused_account_is_explained_in_the_pages_language(client, city_admin, make_department):
+    department = make_department()
+    response = client.post("/staff/admin/staff?lang=ro", data={
+        "email": "nu-e-adresa", "name": "Ion", "role": "staff", "password": "scurtă", "department": department.id})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "nu este o adresă de e-mail validă" in page
+    assert "trebuie să aibă cel puțin 12 caractere" in page
+    assert "not a valid e-mail address" not in page and "at least 12 characters" not in page
+    assert "scurtă" not in page  # the password is never echoed back

@@ -55,7 +55,7 @@ def _ids(html: str) -> list[int]:
 
 
 def _filter(**args) -> schemas.QueueFilter:
-    return schemas.parse_queue_filter(MultiDict(args))
+    return schemas.queue_filter(MultiDict(args))
 
 
 def test_default_is_open_reports_oldest_first(signed_in, create_report, category):

@@ -201,7 +201,8 @@ def test_following_a_named_service_area_lists_only_reports_inside_it(
     from sqlalchemy import update
 
     from cityreport.geo import as_multipolygon, element_from_shape
-    from cityreport.notifications import jobs, services
+    from cityreport.notifications import jobs, subscriptions
+    from cityreport.notifications.schemas import FollowAreaForm
     from cityreport.reports.models import Report
     from cityreport.routing.models import ServiceArea
 
@@ -210,11 +211,13 @@ def test_following_a_named_service_area_lists_only_reports_inside_it(
                        geom=element_from_shape(as_multipolygon(box(23.615, 46.765, 23.625, 46.775))))
     db.session.add(area)
     db.session.flush()
-    sub = services.follow_area("centru@example.org", "ro", service_area_id=area.id)
-    again = services.follow_area("centru@example.org", "ro", service_area_id=area.id)
+    by_area = FollowAreaForm(email="centru@example.org", area=area.id)
+    sub = subscriptions.follow_area(by_area, "ro")
+    again = subscriptions.follow_area(by_area, "ro")
     assert again.id == sub.id  # one subscription per address and area
-    point = services.follow_area("centru@example.org", "ro", lat=46.77, lon=23.62, radius_m=400)
-    assert services.follow_area("centru@example.org", "ro", lat=46.77, lon=23.62, radius_m=400).id == point.id
+    by_point = FollowAreaForm(email="centru@example.org", lat=46.77, lon=23.62, radius=400)
+    point = subscriptions.follow_area(by_point, "ro")
+    assert subscriptions.follow_area(by_point, "ro").id == point.id
     sub.confirmed_at = utcnow()
     category = make_category()
     inside = create_report(category=category, lat=46.77, lon=23.62)
