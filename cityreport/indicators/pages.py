@@ -207,7 +207,7 @@ def annual_csv_rows(report: AnnualReport) -> list[dict[str, Any]]:
             if metrics:
                 rows.append({"period": rules.format_month(month), "scope": kind, "id": key, "name": name,
                              "months": 1, **metrics})
-    return [{f: _cell(row.get(f)) for f in ANNUAL_CSV_FIELDS} for row in rows]
+    return [{f: rules.csv_value(row.get(f)) for f in ANNUAL_CSV_FIELDS} for row in rows]
 
 
 def _scope_ids() -> dict[tuple[str, str], int]:
@@ -215,14 +215,6 @@ def _scope_ids() -> dict[tuple[str, str], int]:
     ids.update(((DEPARTMENT, slug), i) for i, slug in db.session.execute(select(Department.id, Department.slug)))
     ids.update(((CATEGORY, code), i) for i, code in db.session.execute(select(Category.id, Category.code)))
     return ids
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
 
 
 def city_name() -> str:

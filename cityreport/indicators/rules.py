@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 DEFINITION_VERSION = 1
 SMALL_SAMPLE_BELOW = 10
-OVERDUE_TERM_DAYS = 30  # the legal answer term for petitions in Romania (OG 27/2002)
 
 # The metric keys of DESIGN.md §5, in the order they are published.
 METRIC_KEYS: tuple[str, ...] = (
@@ -179,6 +178,21 @@ def pct(part: int | float | None, whole: int | float | None) -> float | None:
     if not whole or part is None:
         return None
     return 100.0 * part / whole
+
+
+def csv_value(value: Any) -> Any:
+    """A metric as a CSV cell, the same in every export: empty for none, true/false, numbers rounded to 2
+    decimals and whole numbers without a decimal point."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if abs(value) >= 1e15:
+            return repr(value)
+        value = round(value, 2) + 0.0
+        return str(int(value)) if value.is_integer() else repr(value)
+    return value
 
 
 def round2(value: Any) -> Any:

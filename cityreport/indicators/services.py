@@ -309,15 +309,7 @@ def payload_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
     rows = [{**base, "scope": CITY, "id": "", "name": "", **payload["city"]}]
     rows += [{**base, "scope": DEPARTMENT, "id": d["slug"], **d} for d in payload["departments"]]
     rows += [{**base, "scope": CATEGORY, "id": c["code"], **c} for c in payload["categories"]]
-    return [{field: _csv_value(row.get(field)) for field in CSV_FIELDS} for row in rows]
-
-
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+    return [{field: rules.csv_value(row.get(field)) for field in CSV_FIELDS} for row in rows]
 
 
 # ---- what the public pages read ------------------------------------------------------------------

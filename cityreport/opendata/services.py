@@ -24,7 +24,7 @@ from sqlalchemy import select, text
 from cityreport.departments.models import Category, Department
 from cityreport.extensions import db
 from cityreport.indicators.models import IndicatorSnapshot
-from cityreport.indicators.rules import METRIC_KEYS
+from cityreport.indicators.rules import METRIC_KEYS, csv_value
 from cityreport.opendata.rules import COLUMN_NAMES, INDICATOR_LEAD_COLUMNS, SCHEMA_VERSION, Period, etag
 from cityreport.reports import sql as report_sql
 
@@ -188,16 +188,6 @@ def _names_digest(cursor) -> tuple[str, str]:
 INDICATOR_COLUMNS = INDICATOR_LEAD_COLUMNS + METRIC_KEYS
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{round(value, 2):g}" if abs(value) < 1e15 else repr(value)
-    return value
-
-
 def indicators_rows() -> Iterator[list[Any]]:
     """Every stored monthly snapshot, one row per month × scope: city first, then departments, categories."""
     zone_name = current_app.config["CITY_TIMEZONE"]
@@ -236,7 +226,7 @@ def _month_rows(snapshots, scope_order, departments, categories, city_name, zone
         name_en = owner.name_en if owner else city_name
         lead = [snapshot.month.strftime("%Y-%m"), snapshot.scope, snapshot.scope_id, code, name_ro, name_en,
                 snapshot.definition_version, snapshot.computed_at.astimezone(zone).isoformat(timespec="seconds")]
-        yield lead + [_cell(snapshot.metrics.get(key)) for key in METRIC_KEYS]
+        yield lead + [csv_value(snapshot.metrics.get(key)) for key in METRIC_KEYS]
 
 
 def indicators_csv() -> Iterator[bytes]:

@@ -16,7 +16,6 @@ from cityreport.reports.rules import CLOSED_STATUSES, OPEN_STATUSES, STATUSES
 
 COLUMNS = ("external_id", "category", "lat", "lon", "description", "created_at", "acknowledged_at", "closed_at",
            "status", "department")
-OPTIONAL = ("acknowledged_at", "closed_at", "status", "department")
 EXTERNAL_ID_MAX = 100
 DESCRIPTION_MAX = 10_000
 

@@ -143,3 +143,11 @@ def test_change_is_relative_and_null_without_a_base():
     assert rules.change(110, 100) == 10.0
     assert rules.change(5, None) is None
     assert rules.change(5, 0) is None
+
+
+def test_one_csv_cell_for_every_export():
+    # The annual report's CSV, `indicators show --format csv` and /opendata/indicators.csv write metrics alike.
+    from cityreport.indicators.rules import csv_value
+
+    assert [csv_value(v) for v in (None, True, False, 7, 3.0, 66.666, 12345.678, -0.001)] == \
+        ["", "true", "false", 7, "3", "66.67", "12345.68", "0"]
