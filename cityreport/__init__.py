@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -33,10 +34,14 @@ BLUEPRINTS = (
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. Reads configuration, binds extensions; opens no connection."""
-    from cityreport import config as config_module
-    from cityreport import errors, i18n, queue
-    from cityreport.extensions import csrf, db, limiter, login, migrate
+    """Build the app. Reads configuration, binds extensions; opens no connection.
+
+    The imports are here, not at the top: every module of the package imports this file first, and a rule
+    or a schema (in a unit test, in the worker's schedule) must not pull in the whole app with it.
+    """
+    from cityreport import config as config_module  # deferred: the package's __init__ stays light
+    from cityreport import errors, i18n, queue  # deferred: the package's __init__ stays light
+    from cityreport.extensions import csrf, db, limiter, login, migrate  # deferred: __init__ stays light
 
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.update(config_module.load(overrides=config))
@@ -50,8 +55,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     queue.init_app(app)
     errors.init_app(app)
 
-    import cityreport.models  # noqa: F401  (every model registered before first use)
-    from cityreport.staff.signin import init_app as init_auth
+    import cityreport.models  # noqa: F401  deferred: every model registered before first use, not at import
+    from cityreport.staff.signin import init_app as init_auth  # deferred: the package's __init__ stays light
 
     init_auth(app)
     for dotted in BLUEPRINTS:
@@ -59,19 +64,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(module.bp)
         if getattr(module, "csrf_exempt", False):
             csrf.exempt(module.bp)
-    from cityreport.static_files import init_app as init_static
+    from cityreport.cli import register as register_commands  # deferred: it imports every package
+    from cityreport.static_files import init_app as init_static  # deferred: __init__ stays light
+    from cityreport.templating import init_app as init_templating  # deferred: it imports every package
 
     init_static(app)
-    from cityreport.templating import init_app as init_templating
-
     init_templating(app)
-    from cityreport.cli import register as register_commands
-
     register_commands(app)
     return app
 
 
 def _migrations_dir() -> str:
-    from pathlib import Path
-
     return str(Path(__file__).resolve().parent.parent / "migrations")

@@ -7,10 +7,20 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
 
-from cityreport import create_app
+from cityreport import create_app, database, demo, demo_data
 from cityreport.core.transaction import unit_of_work
+from cityreport.errors import ValidationError
+from cityreport.extensions import db
+from cityreport.indicators.cli import indicators_group
+from cityreport.media.cli import media_group
+from cityreport.open311.cli import api_keys_group
+from cityreport.opendata.cli import opendata_group
+from cityreport.reports.importer import import_reports_command
 from cityreport.routing.cli import import_areas_command
+from cityreport.routing.models import Jurisdiction
+from cityreport.staff.accounts import create_staff
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
@@ -28,7 +38,6 @@ def register(app: Flask) -> None:
 @with_appcontext
 def init_command() -> None:
     """Create the database if missing, enable PostGIS and apply migrations."""
-    from cityreport import database
 
     created = database.ensure_database(current_app.config["SQLALCHEMY_DATABASE_URI"])
     if created:
@@ -45,11 +54,7 @@ def init_command() -> None:
 @with_appcontext
 def demo_command(if_empty: bool, logins: bool) -> None:
     """Load the demo city (idempotent: a second run changes nothing)."""
-    from sqlalchemy import func, select
 
-    from cityreport import demo, demo_data
-    from cityreport.extensions import db
-    from cityreport.routing.models import Jurisdiction
 
     if logins:
         click.echo("Demo staff sign-ins (/staff/login):")
@@ -73,9 +78,6 @@ def demo_command(if_empty: bool, logins: bool) -> None:
 @with_appcontext
 def create_staff_command(email: str, name: str, role: str, department_slug: str | None, password_stdin: bool) -> None:
     """Create a staff account."""
-    from cityreport.errors import ValidationError
-    from cityreport.staff.accounts import create_staff
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -91,21 +93,5 @@ def create_staff_command(email: str, name: str, role: str, department_slug: str 
     click.echo(f"created {user.role} {user.email} (id {user.id})")
 
 
-COMMANDS = [init_command, demo_command, create_staff_command, import_areas_command]
-
-from cityreport.open311.cli import api_keys_group  # noqa: E402
-
-COMMANDS.append(api_keys_group)
-
-from cityreport.opendata.cli import opendata_group  # noqa: E402
-
-COMMANDS.append(opendata_group)
-
-from cityreport.indicators.cli import indicators_group  # noqa: E402
-from cityreport.reports.importer import import_reports_command  # noqa: E402
-
-COMMANDS += [indicators_group, import_reports_command]
-
-from cityreport.media.cli import media_group  # noqa: E402
-
-COMMANDS.append(media_group)
+COMMANDS = [init_command, demo_command, create_staff_command, import_areas_command, api_keys_group, opendata_group,
+            indicators_group, import_reports_command, media_group]

@@ -59,6 +59,22 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+# Licences a city may choose by name; any other licence is given by its URL.
+LICENCES = {
+    "OGL-ROU-1.0": ("Open Government Licence România 1.0", "http://data.gov.ro/base/images/logoinst/OGL-ROU-1.0.pdf"),
+    "CC-BY-4.0": ("Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/"),
+    "CC0-1.0": ("Creative Commons Zero 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
+    "ODC-BY-1.0": ("Open Data Commons Attribution 1.0", "https://opendatacommons.org/licenses/by/1-0/"),
+}
+def licence(setting: str) -> tuple[str, str]:
+    """(name, URL) of the configured licence: a known short name, or a URL."""
+    if setting in LICENCES:
+        return LICENCES[setting]
+    if setting.startswith(("http://", "https://")):
+        return setting, setting
+    raise ValueError(f"OPENDATA_LICENSE must be one of {', '.join(LICENCES)} or a licence URL, got {setting!r}")
+
+
 def _lookup(env: Mapping[str, str], name: str) -> str | None:
     if name.startswith("CITYREPORT_"):
         return env.get(name)
@@ -150,8 +166,6 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | No
         raise ConfigError(f"DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
     if values["RETENTION_MONTHS"] < 1:
         raise ConfigError("RETENTION_MONTHS must be at least 1")
-    from cityreport.opendata.rules import licence
-
     try:
         licence(values["OPENDATA_LICENSE"])
     except ValueError as exc:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from cityreport import demo_data as data
 from cityreport.departments.models import Category, Department
 from cityreport.extensions import db
-from cityreport.geo import as_multipolygon, element_from_shape
+from cityreport.geo import as_multipolygon, element_from_shape, latlon
 from cityreport.models_base import utcnow
 from cityreport.notifications.models import Feedback
 from cityreport.notifications.rules import ANSWER_FIXED, ANSWER_NOT_FIXED, FEEDBACK_ANSWERS
@@ -180,8 +180,6 @@ def _reports(boundary: Polygon, categories: dict[str, Category], departments: di
 
 
 def _latlon(report: Report) -> tuple[float, float]:
-    from cityreport.geo import latlon
-
     return latlon(report.location)
 
 

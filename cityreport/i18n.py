@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from numbers import Number
 
+from babel.dates import get_date_format
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, refresh
 
@@ -65,8 +66,6 @@ def date_local(value: date | datetime | str | None, format: str = "medium") -> s
 
 
 def _date_pattern(format: str) -> str:
-    from babel.dates import get_date_format
-
     if format in ("short", "medium", "long", "full"):
         return get_date_format(format, locale=get_locale()).pattern
     return format

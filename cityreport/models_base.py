@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from sqlalchemy import DateTime, func
 from sqlalchemy.orm import mapped_column
 
+from cityreport.extensions import db
+
 T = TypeVar("T")
 
 
@@ -21,7 +23,6 @@ def created_at_column():
 
 def upsert(model: type[T], instance: T | None, values: dict[str, Any]) -> T:
     """Create ``model`` from ``values``, or update ``instance`` with them; flushes, never commits."""
-    from cityreport.extensions import db
 
     if instance is None:
         instance = model(**values)

@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 from flask import Flask, Response, request, send_from_directory
+from flask_compress import Compress
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 YEAR = 365 * 24 * 3600
@@ -52,7 +53,6 @@ def init_app(app: Flask) -> None:
 def _compression(app: Flask) -> None:
     """Brotli (or gzip/deflate) for HTML, CSS, JS, JSON and SVG: a phone on a slow 3G connection gets the
     report page in a fraction of its size. Files are streamed, so they are compressed as they are sent."""
-    from flask_compress import Compress
 
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip", "deflate"])
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])

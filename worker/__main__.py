@@ -8,6 +8,7 @@ import logging
 from redis import Redis
 
 from cityreport import create_app
+from cityreport.notifications.mail import close_transports
 from cityreport.queue import QUEUE_NAMES
 from worker.app_worker import AppWorker, SimpleAppWorker
 from worker.scheduler import Scheduler
@@ -46,8 +47,6 @@ def main(argv: list[str] | None = None) -> None:
         if stop is not None:
             stop.set()
         with app.app_context():
-            from cityreport.notifications.mail import close_transports
-
             close_transports()
 
 

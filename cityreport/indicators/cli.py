@@ -10,7 +10,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from cityreport.core.transaction import unit_of_work
 from cityreport.indicators import rules
+from cityreport.indicators.jobs import build_missing_months
+from cityreport.indicators.services import CSV_FIELDS, build_month, month_payload, payload_rows
 
 
 def _month(_ctx: click.Context, _param: click.Parameter, value: str | None):
@@ -33,10 +36,6 @@ def indicators_group() -> None:
 @with_appcontext
 def build_command(month, missing: bool) -> None:
     """Compute and store a month's snapshots for every scope (replaces an earlier build)."""
-    from cityreport.core.transaction import unit_of_work
-    from cityreport.indicators.jobs import build_missing_months
-    from cityreport.indicators.services import build_month
-
     if missing == (month is not None):
         raise click.UsageError("give either --month YYYY-MM or --missing")
     if missing:
@@ -55,7 +54,6 @@ def build_command(month, missing: bool) -> None:
 @with_appcontext
 def show_command(month, fmt: str) -> None:
     """Print a month's stored snapshots as JSON or CSV."""
-    from cityreport.indicators.services import CSV_FIELDS, month_payload, payload_rows
 
     payload = month_payload(month, current_app.config["DEFAULT_LOCALE"])
     if payload is None:

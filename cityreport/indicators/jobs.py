@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import func, select
 
 from cityreport.core.transaction import job
 from cityreport.extensions import db
 from cityreport.indicators import rules, services
+from cityreport.indicators.models import IndicatorSnapshot
 from cityreport.models_base import utcnow
+from cityreport.reports.models import Report
 
 
 @job
@@ -33,10 +36,7 @@ def build_previous_months(now: datetime | None = None) -> list[str]:
 def build_missing_months(now: datetime | None = None) -> list[str]:
     """Build every complete month since the first report that has no snapshot yet (a new install,
     an imported history, the demo city). Months already built are left as published."""
-    from sqlalchemy import func, select
 
-    from cityreport.indicators.models import IndicatorSnapshot
-    from cityreport.reports.models import Report
 
     now = now or utcnow()
     zone = current_app.config["CITY_TIMEZONE"]

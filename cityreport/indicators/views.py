@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
+from PIL import ImageFile
 
 from cityreport.core.inputs import read
 from cityreport.errors import NotFound
@@ -102,13 +103,11 @@ def _weasyprint():
     Its import sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True, which would make the photo intake
     accept truncated uploads; the flag is put back at once (our PDF has no raster images).
     """
-    from PIL import ImageFile
-
     with _IMPORT_LOCK:
         before = ImageFile.LOAD_TRUNCATED_IMAGES
         try:
-            import weasyprint
-            import weasyprint.urls
+            import weasyprint  # deferred: seconds of start-up, and it changes Pillow (above)
+            import weasyprint.urls  # deferred: as above
         finally:
             ImageFile.LOAD_TRUNCATED_IMAGES = before
     return weasyprint

@@ -7,6 +7,8 @@ from datetime import timedelta
 import click
 from flask.cli import with_appcontext
 
+from cityreport.media.services import prune_unreferenced
+
 
 @click.group("media")
 def media_group() -> None:
@@ -20,7 +22,6 @@ def media_group() -> None:
 @with_appcontext
 def prune_command(older_than_hours: int, dry_run: bool) -> None:
     """Delete photo files that no photo row refers to (rolled-back uploads, deleted reports)."""
-    from cityreport.media.services import prune_unreferenced
 
     result = prune_unreferenced(older_than=timedelta(hours=older_than_hours), dry_run=dry_run)
     for key in result.removed:

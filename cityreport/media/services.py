@@ -67,7 +67,7 @@ def ensure_heif_opener() -> None:
         return
     with _heif_lock:
         if not _heif_registered:
-            from pillow_heif import register_heif_opener
+            from pillow_heif import register_heif_opener  # deferred: loading libheif costs start-up time
 
             # Auxiliary, depth and thumbnail images are never used; skipping them saves work.
             register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)

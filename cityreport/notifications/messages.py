@@ -22,10 +22,10 @@ from cityreport.notifications import subscriptions
 from cityreport.notifications.feedback import feedback_token
 from cityreport.notifications.mail import build_message
 from cityreport.notifications.models import Feedback, Subscription
-from cityreport.notifications.rules import Template
+from cityreport.notifications.rules import FEEDBACK_ANSWERS, Template
 from cityreport.reports.labels import status_label
 from cityreport.reports.models import Report, ReportEvent
-from cityreport.reports.rules import is_closed
+from cityreport.reports.rules import EVENT_DUPLICATE, is_closed
 from cityreport.routing.models import ServiceArea
 
 
@@ -130,10 +130,10 @@ def _report_update(payload: dict[str, Any], sub: Subscription | None, report: An
                                "status": status_label(event.to_status),
                                "closed": bool(event.to_status and is_closed(event.to_status)),
                                "duplicate_of": (report_url(report.duplicate_of_id)
-                                                if event.kind == "duplicate" and report.duplicate_of_id else None)}
+                                                if event.kind == EVENT_DUPLICATE and report.duplicate_of_id else None)}
     if event.kind == "note":
         context["subject"] = _("New update on report #%(id)s", id=report.id)
-    elif event.kind == "duplicate":
+    elif event.kind == EVENT_DUPLICATE:
         context["subject"] = _("Report #%(id)s closed as a duplicate", id=report.id)
     elif event.kind == "reopened":
         context["subject"] = _("Report #%(id)s was reopened", id=report.id)
@@ -224,8 +224,7 @@ def _reports(ids: list[int], locale: str) -> list[dict[str, Any]]:
 def _feedback_links(feedback_id: int) -> dict[str, str]:
     token = feedback_token(feedback_id)
     base = url_for("notifications.feedback_page", token=token, _external=True)
-    return {"page": base, "fixed": f"{base}?answer=fixed", "not_fixed": f"{base}?answer=not_fixed",
-            "dont_know": f"{base}?answer=dont_know"}
+    return {"page": base, **{answer: f"{base}?answer={answer}" for answer in FEEDBACK_ANSWERS}}
 
 
 def _describe(sub: Subscription, locale: str) -> str:

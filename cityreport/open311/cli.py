@@ -5,6 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from cityreport.core.transaction import unit_of_work
+from cityreport.errors import NotFound
+from cityreport.open311.services import create_api_key, list_api_keys, revoke_api_key
+
 
 @click.group("api-keys")
 def api_keys_group() -> None:
@@ -16,9 +20,6 @@ def api_keys_group() -> None:
 @with_appcontext
 def create_command(name: str) -> None:
     """Create a key named NAME and print it (it is shown this once only)."""
-    from cityreport.core.transaction import unit_of_work
-    from cityreport.open311.services import create_api_key
-
     if not name.strip():
         raise click.UsageError("NAME must not be empty")
     with unit_of_work():
@@ -32,10 +33,6 @@ def create_command(name: str) -> None:
 @with_appcontext
 def revoke_command(key_id: int) -> None:
     """Revoke the key with id KEY_ID."""
-    from cityreport.core.transaction import unit_of_work
-    from cityreport.errors import NotFound
-    from cityreport.open311.services import revoke_api_key
-
     try:
         with unit_of_work():
             revoke_api_key(key_id)
@@ -49,7 +46,6 @@ def revoke_command(key_id: int) -> None:
 @with_appcontext
 def list_command() -> None:
     """List keys: id, prefix, state, name, last use."""
-    from cityreport.open311.services import list_api_keys
 
     keys = list_api_keys()
     if not keys:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.orm import aliased
 
@@ -164,7 +165,6 @@ class AttributeInput:
 def save_attribute(category: Category, data: AttributeInput, attribute: ServiceAttribute | None = None
                    ) -> ServiceAttribute:
     """Create or update a question; raises ValidationError naming the bad fields."""
-    from flask_babel import gettext as _
 
     problems: dict[str, str] = {}
     if not CODE_RE.match(data.code or ""):

@@ -12,7 +12,8 @@ from typing import Any
 
 from flask import current_app
 
-from cityreport.opendata.rules import COLUMN_NAMES, licence
+from cityreport.config import licence
+from cityreport.opendata.rules import COLUMN_NAMES
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",

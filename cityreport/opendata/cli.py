@@ -10,6 +10,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from cityreport.opendata import catalog, services
+from cityreport.opendata.rules import Period, PeriodError, parse_period
+
 
 @click.group("opendata")
 def opendata_group() -> None:
@@ -29,9 +32,6 @@ def export_command(month: str | None, start: str | None, end: str | None, out: P
     The files have the same bytes as /opendata/reports.csv?month=..., /opendata/reports.geojson,
     /opendata/indicators.csv and /opendata/catalog.json.
     """
-    from cityreport.opendata import catalog, services
-    from cityreport.opendata.rules import Period, PeriodError, parse_period
-
     try:
         period = parse_period(month, start, end, ZoneInfo(current_app.config["CITY_TIMEZONE"]))
     except PeriodError as exc:

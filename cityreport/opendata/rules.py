@@ -57,13 +57,6 @@ COLUMN_NAMES = tuple(c.name for c in REPORT_COLUMNS)
 INDICATOR_LEAD_COLUMNS: tuple[str, ...] = ("month", "scope", "scope_id", "scope_code", "scope_name_ro",
                                            "scope_name_en", "definition_version", "computed_at")
 
-# Licences a city may choose by name; any other licence is given by its URL.
-LICENCES = {
-    "OGL-ROU-1.0": ("Open Government Licence România 1.0", "http://data.gov.ro/base/images/logoinst/OGL-ROU-1.0.pdf"),
-    "CC-BY-4.0": ("Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/"),
-    "CC0-1.0": ("Creative Commons Zero 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
-    "ODC-BY-1.0": ("Open Data Commons Attribution 1.0", "https://opendatacommons.org/licenses/by/1-0/"),
-}
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -82,15 +75,6 @@ class Period:
     start: datetime | None
     end: datetime | None
     label: str  # "2026-10", "2026-10-01_2026-10-15" or "all"
-
-
-def licence(setting: str) -> tuple[str, str]:
-    """(name, URL) of the configured licence: a known short name, or a URL."""
-    if setting in LICENCES:
-        return LICENCES[setting]
-    if setting.startswith(("http://", "https://")):
-        return setting, setting
-    raise ValueError(f"OPENDATA_LICENSE must be one of {', '.join(LICENCES)} or a licence URL, got {setting!r}")
 
 
 def month_period(text: str, zone: tzinfo) -> Period:

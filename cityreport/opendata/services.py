@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from psycopg import sql
@@ -27,6 +28,7 @@ from cityreport.indicators.models import IndicatorSnapshot
 from cityreport.indicators.rules import METRIC_KEYS, csv_value
 from cityreport.opendata.rules import COLUMN_NAMES, INDICATOR_LEAD_COLUMNS, SCHEMA_VERSION, Period, etag
 from cityreport.reports import sql as report_sql
+from cityreport.routing.models import Jurisdiction
 
 CHUNK = 64 * 1024
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -191,7 +193,6 @@ INDICATOR_COLUMNS = INDICATOR_LEAD_COLUMNS + METRIC_KEYS
 def indicators_rows() -> Iterator[list[Any]]:
     """Every stored monthly snapshot, one row per month × scope: city first, then departments, categories."""
     zone_name = current_app.config["CITY_TIMEZONE"]
-    from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(zone_name)
     departments = {d.id: d for d in db.session.scalars(select(Department))}
@@ -258,8 +259,6 @@ def indicators_stamp() -> Stamp:
 
 
 def _city_name() -> str:
-    from cityreport.routing.models import Jurisdiction
-
     return db.session.scalar(select(Jurisdiction.name).order_by(Jurisdiction.id).limit(1)) or "CityReport"
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, stream_with_context
 from flask_babel import gettext as _
 
+from cityreport.config import licence
 from cityreport.errors import ValidationError
 from cityreport.i18n import current_language
 from cityreport.indicators.rules import METRIC_KEYS
@@ -21,8 +22,8 @@ from cityreport.opendata.rules import (
     INDICATOR_DEFINITIONS,
     INDICATOR_LEAD_COLUMNS,
     REPORT_COLUMNS,
+    Period,
     PeriodError,
-    licence,
     parse_period,
 )
 
@@ -95,8 +96,6 @@ def indicators_csv():
 
 @bp.get("/catalog.json")
 def catalog_json():
-    from cityreport.opendata.rules import Period
-
     everything = Period(None, None, "all")
     reports = services.reports_stamp(everything, "catalog")
     indicators = services.indicators_stamp()

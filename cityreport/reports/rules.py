@@ -30,7 +30,11 @@ BULK_TARGETS = tuple(s for s in STATUSES if s not in (NEW, DUPLICATE))
 
 SOURCES = ("web", "api", "open311", "import")
 ACTORS = ("staff", "system", "reporter")
-EVENT_KINDS = ("created", "routed", "status", "reassigned", "note", "duplicate", "feedback", "reopened", "erased")
+# What a report_events row records. Closing as a duplicate has its own kind, spelled like the status.
+EVENT_CREATED, EVENT_ROUTED, EVENT_STATUS, EVENT_REASSIGNED, EVENT_NOTE = "created", "routed", "status", "reassigned", "note"
+EVENT_DUPLICATE, EVENT_FEEDBACK, EVENT_REOPENED, EVENT_ERASED = "duplicate", "feedback", "reopened", "erased"
+EVENT_KINDS = (EVENT_CREATED, EVENT_ROUTED, EVENT_STATUS, EVENT_REASSIGNED, EVENT_NOTE, EVENT_DUPLICATE, EVENT_FEEDBACK,
+               EVENT_REOPENED, EVENT_ERASED)
 # Events a resident may see on the report's page, its feed and Open311, and hears of by e-mail.
 PUBLIC_EVENT_KINDS = ("created", "status", "duplicate", "reopened", "note")
 

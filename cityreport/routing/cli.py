@@ -7,6 +7,13 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from cityreport.core.transaction import unit_of_work
+from cityreport.departments.models import Category, Department
+from cityreport.extensions import db
+from cityreport.routing.importer import AreaImportError, read_areas
+from cityreport.routing.services import add_service_area
 
 
 @click.command("import-areas")
@@ -19,13 +26,7 @@ from flask.cli import with_appcontext
 def import_areas_command(path: Path, department_slug: str, category_code: str | None, name_property: str,
                          priority: int) -> None:
     """Import FILE.geojson as service areas (any declared CRS; reprojected to WGS 84; all or nothing)."""
-    from sqlalchemy import select
 
-    from cityreport.core.transaction import unit_of_work
-    from cityreport.departments.models import Category, Department
-    from cityreport.extensions import db
-    from cityreport.routing.importer import AreaImportError, read_areas
-    from cityreport.routing.services import add_service_area
 
     department = db.session.scalars(select(Department).where(Department.slug == department_slug)).first()
     if department is None:

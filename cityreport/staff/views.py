@@ -14,7 +14,9 @@ from cityreport.core.inputs import read
 from cityreport.core.permissions import can
 from cityreport.core.transaction import commits
 from cityreport.errors import AppError, Conflict, ValidationError
+from cityreport.geo import latlon
 from cityreport.i18n import current_language
+from cityreport.media import services as media
 from cityreport.models_base import utcnow
 from cityreport.reports import rules as report_rules
 from cityreport.reports.labels import STAFF, status_label
@@ -152,16 +154,12 @@ def bulk():
 # ---- the triage page ---------------------------------------------------------------------------
 
 def _photos(report: Report) -> list[dict[str, Any]]:
-    from cityreport.media import services as media
-
     return [{"url": media.photo_url(photo), "thumbnail": media.photo_url(photo, "thumbnail"),
              "width": photo.width, "height": photo.height} for photo in report.photos]
 
 
 def _render_triage(report: Report, *, status_code: int = 200, error: str | None = None,
                    fields: dict[str, str] | None = None, form: dict[str, Any] | None = None):
-    from cityreport.geo import latlon
-
     lat, lon = latlon(report.location)
     lookups = worklist.lookups()
     templates = responses.templates_for(report)

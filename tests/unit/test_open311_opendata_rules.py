@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cityreport.config import licence
 from cityreport.open311.rules import (
     AttributeSpec,
     BadParameter,
@@ -17,7 +18,7 @@ from cityreport.open311.rules import (
     to_xml,
     validate_answers,
 )
-from cityreport.opendata.rules import PeriodError, etag, licence, month_period, parse_period
+from cityreport.opendata.rules import PeriodError, etag, month_period, parse_period
 
 ZONE = ZoneInfo("Europe/Bucharest")
 
