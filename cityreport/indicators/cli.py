@@ -27,7 +27,7 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str | None):
 
 @click.group("indicators")
 def indicators_group() -> None:
-    """Monthly responsiveness indicators (DESIGN.md §5)."""
+    """Monthly responsiveness indicators (docs/indicators.md)."""
 
 
 @indicators_group.command("build")

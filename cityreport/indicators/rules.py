@@ -1,4 +1,4 @@
-"""Indicator definitions that are plain arithmetic (DESIGN.md §5, version 1), free of the database.
+"""Indicator definitions that are plain arithmetic (docs/indicators.md, version 1), free of the database.
 
 The SQL in services.py does the counting; what is awkward in SQL lives here: month boundaries in
 the city's time zone, the Kaplan–Meier estimator, rounding and the assembly of one metrics dict.
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 DEFINITION_VERSION = 1
 SMALL_SAMPLE_BELOW = 10
 
-# The metric keys of DESIGN.md §5, in the order they are published.
+# The metric keys of docs/indicators.md, in the order they are published.
 METRIC_KEYS: tuple[str, ...] = (
     "received", "closed", "fixed", "open_at_end",
     "ack_hours_median", "ack_hours_p90", "ack_on_time_pct",

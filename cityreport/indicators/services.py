@@ -1,4 +1,4 @@
-"""Computing and storing the monthly indicators (DESIGN.md §5, version 1).
+"""Computing and storing the monthly indicators (docs/indicators.md, version 1).
 
 Two passes over the reports count for all scopes at once (GROUPING SETS: city, each department,
 each category): the month's flow (received, closed, with the percentiles) and its stock (the

@@ -1,6 +1,6 @@
 """Background jobs of the notifications. Each job is its own transaction boundary and commits.
 
-Sending an outbox row exactly once (DESIGN.md §1):
+Sending an outbox row exactly once (docs/architecture.md, "The outbox"):
 1. lock the row with SELECT ... FOR UPDATE SKIP LOCKED (a second job for the same row skips it);
 2. skip it if it is already sent or failed, or its retry is not due yet;
 3. render the message and open the SMTP connection;

@@ -123,7 +123,7 @@ def etag(parts: Iterable[object]) -> str:
     return digest[:32]
 
 
-# The indicators file's columns (DESIGN.md §5 has the full definitions), in Romanian and English.
+# The indicators file's columns (docs/indicators.md has the full definitions), in Romanian and English.
 INDICATOR_DEFINITIONS: dict[str, tuple[str, str]] = {
     "month": ("Luna, AAAA-LL, în ora orașului.", "Month, YYYY-MM, in city time."),
     "scope": ("city (tot orașul), department (direcție) sau category (categorie).",

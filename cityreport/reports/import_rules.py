@@ -1,7 +1,7 @@
-"""Checking one row of an `import-reports` CSV (DESIGN.md §6), without the database.
+"""Checking one row of an `import-reports` CSV (docs/status-machine.md, "Importing a history"), without the database.
 
 A row either becomes an ImportRow whose timestamps and status agree with the status machine
-(§4), or a RowError naming its line and everything wrong with it.
+(docs/status-machine.md), or a RowError naming its line and everything wrong with it.
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def validate_row(line: int, record: Mapping[str, str | None], *, categories: Map
     if problems:
         return RowError(line, "; ".join(problems))
     assert created is not None and category_id is not None
-    # A report closed without an explicit acknowledgement was acknowledged when it left `new` (§4).
+    # A report closed without an explicit acknowledgement was acknowledged when it left `new` (docs/status-machine.md).
     if closed is not None and acknowledged is None:
         acknowledged = closed
     return ImportRow(line=line, external_id=external_id, category_id=category_id, lat=lat, lon=lon,

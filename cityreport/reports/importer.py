@@ -1,4 +1,4 @@
-"""`cityreport import-reports FILE.csv`: a city's history from its old register (DESIGN.md §6).
+"""`cityreport import-reports FILE.csv`: a city's history from its old register (docs/status-machine.md).
 
 Rows are checked in Python (import_rules.py), then loaded set-wise: COPY into a temporary table,
 place and route every row in SQL with the same order of preference as routing/rules.py (a

@@ -1,4 +1,5 @@
-"""Choosing the department for a report (DESIGN.md §3) from candidate rows, without the database."""
+"""Choosing the department for a report (docs/architecture.md, "Routing a report") from candidate rows, without
+the database."""
 
 from __future__ import annotations
 
