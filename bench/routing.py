@@ -169,7 +169,7 @@ def app_statements(app, lat: float, lon: float, category_id: int) -> dict[str, s
 
     from cityreport.extensions import db
     from cityreport.geo import point_element
-    from cityreport.reports import services as reports
+    from cityreport.reports import public as public_reports
     from cityreport.routing.models import Jurisdiction, ServiceArea, ServiceAreaPiece
 
     captured: dict[str, str] = {}
@@ -202,7 +202,7 @@ def app_statements(app, lat: float, lon: float, category_id: int) -> dict[str, s
     with app.app_context():
         db.session.execute = capture
         try:
-            reports.nearby_open_reports(lat, lon, 250, category_id=category_id)
+            public_reports.nearby_open_reports(lat, lon, 250, category_id=category_id)
         finally:
             db.session.execute = original
             db.session.remove()

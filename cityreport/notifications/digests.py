@@ -11,9 +11,7 @@ from cityreport.notifications.emails import add_email
 from cityreport.notifications.models import Subscription
 from cityreport.notifications.rules import Template
 from cityreport.reports.models import Report
-from cityreport.reports.services import (
-    publicly_visible,
-)
+from cityreport.reports.public import publicly_visible
 from cityreport.routing.models import ServiceArea
 
 

@@ -21,10 +21,7 @@ from cityreport.notifications.rules import Template
 from cityreport.notifications.schemas import FeedbackAnswer
 from cityreport.reports.models import Report
 from cityreport.reports.rules import FIXED, REOPEN_TO, is_closed
-from cityreport.reports.services import (
-    change_status,
-    record_feedback_event,
-)
+from cityreport.reports.services import change_status, record_feedback_event
 
 
 def feedback_token(feedback_id: int) -> str:

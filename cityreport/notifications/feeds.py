@@ -14,7 +14,7 @@ from cityreport.extensions import db
 from cityreport.geo import SRID, point_element
 from cityreport.notifications import rules
 from cityreport.reports.models import Report
-from cityreport.reports.services import publicly_visible
+from cityreport.reports.public import publicly_visible
 from cityreport.routing.models import ServiceArea
 
 FEED_SIZE = 50

@@ -23,9 +23,7 @@ from cityreport.notifications.models import Subscription
 from cityreport.notifications.rules import Template
 from cityreport.notifications.schemas import FollowAreaForm
 from cityreport.reports.models import Report
-from cityreport.reports.services import (
-    is_publicly_visible,
-)
+from cityreport.reports.public import is_publicly_visible
 from cityreport.routing.models import ServiceArea
 
 

@@ -17,6 +17,7 @@ from cityreport.i18n import current_language
 from cityreport.notifications import feedback, feeds, schemas, subscriptions
 from cityreport.notifications.mail import mail_directory
 from cityreport.notifications.rules import ANSWER_NOT_FIXED
+from cityreport.reports import public as public_reports
 from cityreport.reports import services as reports
 from cityreport.reports.labels import status_label
 from cityreport.reports.models import Report
@@ -24,7 +25,7 @@ from cityreport.reports.models import Report
 bp = Blueprint("notifications", __name__)
 
 def _public_report(report_id: int) -> Report:
-    report = reports.public_report_or_none(report_id)
+    report = public_reports.public_report_or_none(report_id)
     if report is None:
         raise NotFound()
     return report
@@ -134,7 +135,7 @@ def _report_entries(found: list[Report]) -> list[dict]:
 def report_feed(report_id: int):
     report = _public_report(report_id)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    events = reports.public_events_of(report.id, newest_first=True, limit=feeds.FEED_SIZE)
+    events = public_reports.public_events_of(report.id, newest_first=True, limit=feeds.FEED_SIZE)
     entries = []
     for event in events:
         if event.kind == "note":

@@ -31,8 +31,8 @@ from cityreport.open311.rules import (
     validate_answers,
 )
 from cityreport.reports.models import Report, ReportEvent
+from cityreport.reports.public import public_events, publicly_visible
 from cityreport.reports.rules import CLOSED_STATUSES, OPEN_STATUSES
-from cityreport.reports.services import public_events, publicly_visible
 from cityreport.routing.models import Jurisdiction
 
 PREFIX_LENGTH = 8

@@ -38,7 +38,7 @@ from cityreport.open311.rules import (
     requested_window,
     to_xml,
 )
-from cityreport.reports import services as reports
+from cityreport.reports import intake
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf_exempt = True
@@ -283,8 +283,8 @@ def create_request(fmt: str, locale: str):
     # The report itself is checked as from any front door; Open311's names map onto the intake's.
     report_data = {"category": form.service_code, "lat": form.lat, "lon": form.long, "address": form.address_string,
                    "name": form.name, **{key: values.get(key) for key in ("description", "email", "phone")}}
-    submission = reports.intake(report_data, _photos(), source="open311", locale=locale)
-    report = reports.submit_report(replace(submission, attributes=answers))
+    submission = intake.intake(report_data, _photos(), source="open311", locale=locale)
+    report = intake.submit_report(replace(submission, attributes=answers))
     recorded = services.record_submission(report, api_key, form.media_url)
     notice = _("Report %(id)s was received and sent to %(department)s.", id=report.id,
                department=report.department.name(locale))

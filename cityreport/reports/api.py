@@ -12,7 +12,7 @@ from cityreport.core.inputs import read
 from cityreport.core.transaction import commits
 from cityreport.errors import NotFound, ValidationError
 from cityreport.i18n import current_language
-from cityreport.reports import schemas, services
+from cityreport.reports import intake, public, schemas
 from cityreport.reports.http import limit_report_creation, request_report_data
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -24,7 +24,7 @@ def nearby_payload(lat: float, lon: float, category: Any, *, radius: int | None 
                    exclude_id: int | None = None) -> list[dict]:
     locale = current_language()
     radius = radius or category.nearby_radius_m
-    rows = services.nearby_open_reports(lat, lon, radius, category_id=category.id, exclude_id=exclude_id)
+    rows = public.nearby_open_reports(lat, lon, radius, category_id=category.id, exclude_id=exclude_id)
     return [{**schemas.public_report(report, locale=locale), "distance_m": round(distance, 1)}
             for report, distance in rows]
 
@@ -34,8 +34,8 @@ def nearby_payload(lat: float, lon: float, category: Any, *, radius: int | None 
 @commits
 def create_report():
     data, photos = request_report_data()
-    submission = services.intake(data, photos, source="api", locale=current_language())
-    report = services.submit_report(submission)
+    submission = intake.intake(data, photos, source="api", locale=current_language())
+    report = intake.submit_report(submission)
     body = {
         "id": report.id,
         "status": report.status,
@@ -54,7 +54,7 @@ def create_report():
 @bp.get("/reports")
 def list_reports():
     query = read(schemas.ReportListQuery, request.args)
-    reports, next_cursor = services.list_public_reports(services.ReportFilter.of(query), cursor=query.cursor,
+    reports, next_cursor = public.list_public_reports(public.ReportFilter.of(query), cursor=query.cursor,
                                                         limit=query.limit or 50)
     locale = current_language()
     next_url = url_for("api.list_reports", **{**request.args.to_dict(), "cursor": next_cursor}) \
@@ -65,7 +65,7 @@ def list_reports():
 
 @bp.get("/reports/<int:report_id>")
 def get_report(report_id: int):
-    report = services.public_report_or_none(report_id)
+    report = public.public_report_or_none(report_id)
     if report is None:
         raise NotFound()
     return jsonify(schemas.public_report(report, locale=current_language(), timeline=True))
@@ -74,7 +74,7 @@ def get_report(report_id: int):
 @bp.get("/reports/nearby")
 def nearby():
     query = read(schemas.NearbyQuery, request.args)
-    category = services.active_category(query.category)
+    category = intake.active_category(query.category)
     if category is None:
         raise ValidationError(fields={"category": _("is not a category this city handles")})
     radius = query.radius or category.nearby_radius_m
@@ -84,7 +84,7 @@ def nearby():
 @bp.get("/categories")
 def categories():
     groups: dict[str, dict[str, Any]] = {}
-    for category in services.public_categories():
+    for category in public.public_categories():
         group = groups.setdefault(category.group_ro, {"name": {"ro": category.group_ro, "en": category.group_en},
                                                       "categories": []})
         group["categories"].append(schemas.public_category(category))

@@ -26,6 +26,7 @@ from cityreport.errors import Conflict, Forbidden, NotFound, ValidationError
 from cityreport.extensions import db
 from cityreport.geo import latlon
 from cityreport.models_base import utcnow
+from cityreport.reports import public as public_reports
 from cityreport.reports import rules as report_rules
 from cityreport.reports import services as reports
 from cityreport.reports.models import Report, ReportEvent
@@ -63,7 +64,7 @@ def nearby_open(report: Report, *, radius_m: int | None = None, limit: int = 10)
     """Open, visible reports near this one, nearest first: the candidates it may duplicate (any category)."""
     radius = radius_m or (report.category.nearby_radius_m if report.category else 250)
     lat, lon = latlon(report.location)
-    rows = reports.nearby_open_reports(lat, lon, radius, exclude_id=report.id, limit=limit, with_photos=False)
+    rows = public_reports.nearby_open_reports(lat, lon, radius, exclude_id=report.id, limit=limit, with_photos=False)
     return [NearbyReport(r.id, r.status, r.category_id, r.department_id, r.created_at, r.address,
                          r.description[:120], distance) for r, distance in rows]
 
@@ -144,7 +145,7 @@ def mark_duplicate(report: Report, original_id: int, *, staff: StaffUser, public
         raise Conflict()
     original = db.session.get(Report, original_id)
     # A report the public cannot see is offered only within its own department.
-    if original is None or (not reports.is_publicly_visible(original)
+    if original is None or (not public_reports.is_publicly_visible(original)
                             and original.department_id != report.department_id):
         raise ValidationError(fields={"duplicate_of": _("no report #%(id)s", id=original_id)})
     if original.status == report_rules.DUPLICATE and original.duplicate_of_id:

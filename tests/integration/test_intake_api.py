@@ -185,7 +185,7 @@ def test_repeated_idempotency_key_returns_the_same_report(client, city):
 
 
 def test_submit_report_service_is_idempotent_on_key(db_session, city, app):
-    from cityreport.reports.services import intake, submit_report
+    from cityreport.reports.intake import intake, submit_report
 
     with app.test_request_context():
         sub = intake(valid(idempotency_key="open311-abcdef"), [], source="open311", locale="ro")

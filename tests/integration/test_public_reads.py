@@ -144,10 +144,10 @@ def test_nearby_query_uses_the_partial_gist_index(db_session, city, create_repor
         create_report(category=city["pothole"], lat=46.74 + i * 0.002, lon=23.60)
     db.session.execute(text("ANALYZE reports"))
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
-    from cityreport.reports import services
+    from cityreport.reports import public
 
     plan = "\n".join(r[0] for r in db.session.execute(text(
-        "EXPLAIN SELECT id FROM reports WHERE " + services.OPEN_VISIBLE_SQL + " AND category_id = :c "
+        "EXPLAIN SELECT id FROM reports WHERE " + public.OPEN_VISIBLE_SQL + " AND category_id = :c "
         "AND location && ST_Expand(ST_SetSRID(ST_MakePoint(23.6, 46.77), 4326), 0.003, 0.003)"),
         {"c": city["pothole"].id}))
     assert "ix_reports_open_location" in plan

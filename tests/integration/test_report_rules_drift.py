@@ -15,6 +15,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from cityreport.extensions import db
+from cityreport.reports import public as public_reports
 from cityreport.reports import services as reports
 from cityreport.reports.importer import import_csv
 from cityreport.reports.models import Report
@@ -30,9 +31,9 @@ def test_closing_as_invalid_through_the_service_hides_and_reopening_shows_and_un
     original = create_report()
     spam = create_report()
     reports.change_status(spam, "invalid", notify=False)
-    assert spam.hidden and reports.public_report_or_none(spam.id) is None
+    assert spam.hidden and public_reports.public_report_or_none(spam.id) is None
     reports.change_status(spam, "acknowledged", notify=False)
-    assert not spam.hidden and reports.public_report_or_none(spam.id) is not None
+    assert not spam.hidden and public_reports.public_report_or_none(spam.id) is not None
 
     copy = create_report()
     reports.mark_duplicate(copy, original, staff=None, notify=False)
@@ -79,7 +80,7 @@ def test_the_triage_page_and_the_report_form_find_the_same_nearby_reports(create
     near = create_report(category=category, lat=lat, lon=lon)
     far_lat, far_lon = _north_of(*CENTER, 2001)
     create_report(category=category, lat=far_lat, lon=far_lon)
-    public = [r.id for r, _d in reports.nearby_open_reports(*CENTER, 2000, category_id=category.id,
+    public = [r.id for r, _d in public_reports.nearby_open_reports(*CENTER, 2000, category_id=category.id,
                                                             exclude_id=here.id)]
     staff = [candidate.id for candidate in triage.nearby_open(here)]
     assert public == staff == [near.id]
@@ -122,5 +123,5 @@ def test_the_event_rule_and_its_sql_agree(create_report):
     db.session.flush()
     every = db.session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id)).all()
     by_rule = {e.id for e in every if is_public_event(e.kind, e.to_status, e.public_text)}
-    assert by_rule == {e.id for e in reports.public_events_of(report.id)}
+    assert by_rule == {e.id for e in public_reports.public_events_of(report.id)}
     assert len(by_rule) == 3  # created, the public note, the reopening
