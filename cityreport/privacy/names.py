@@ -29,7 +29,7 @@ patronul patroana patronului sotul sotia sotului sotiei fiul fiica fiului fiicei
 fratelui surorii nepotul nepoata unchiul matusa nea tanti mos baiatul baiatului soferul soferului
 agentul agentului politistul politista politistului inspectorul inspectoarea angajatul angajata
 colegul colega sefu seful sefa seful sefului mecanicul paznicul paznicului portarul portarului
-cheama numeste numesc numele nume numit numita semnat subsemnatul subsemnata stima multumesc
+sunt cheama numeste numesc numele nume numit numita semnat subsemnatul subsemnata stima multumesc
 mulțumesc salut
 thanks regards mr mrs ms miss neighbour neighbor neighbour's neighbor's landlord owner driver named
 """)
@@ -54,7 +54,7 @@ stadionului complexul complexului hotelul hotelului cinema cinematograful teatru
 salii magazinul farmacia restaurantul statia statiei zona zonei comuna comunei satul satului orasul
 orasului municipiul municipiului judetul judetului gara garii autogara metroul metrou linia liniei
 cimitirul cimitirului piateta scuarul scuarului colt coltul coltului intersectia intersectiei
-sfantul sfanta sf sfintii cartier bloc blocul
+sfantul sfanta sfantu sfintu sf sfintii cartier bloc blocul
 street st road avenue square school park
 """)
 
@@ -77,6 +77,10 @@ cucu ene costea nica frunza porumb surdu turcu grecu negru dima bucur ciocan
 # Endings that mark a Romanian family name on their own ("Popescu", "Munteanu", "Iordache").
 SURNAME_ENDINGS = ("escu", "eanu", "ache", "ovici", "evici", "oiu", "ăianu")
 
+_CUE_WORDS = PLACE_CUES | PERSON_CUES | TITLES
+# Punctuation between a cue and a word breaks the link ("vecinul, Ion" is not "vecinul Ion").
+_BREAKS = frozenset(",;:!?()\n")
+
 TOKEN_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 
 
@@ -93,14 +97,17 @@ def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[tuple[str, .
     return _load("first_names.txt"), _load("surnames.txt"), famous
 
 
+@lru_cache(maxsize=65536)
 def _bare(word: str) -> str:
     return fold(word).lower().replace("’", "'")
 
 
+@lru_cache(maxsize=65536)
 def _is_given(bare: str, given: frozenset[str]) -> bool:
     return bare in given or ("-" in bare and all(part in given for part in bare.split("-")))
 
 
+@lru_cache(maxsize=65536)
 def _is_family(bare: str, family: frozenset[str]) -> bool:
     if bare in family:
         return True
@@ -119,7 +126,7 @@ def _cue(text: str, tokens: list[re.Match[str]], index: int) -> str | None:
     before = tokens[index - 1]
     gap = text[before.end():tokens[index].start()]
     bare = _bare(before.group())
-    if any(char in gap for char in ",;:!?()\n") and bare not in {"stima", "multumesc", "salut", "thanks", "regards"}:
+    if not _BREAKS.isdisjoint(gap) and bare not in {"stima", "multumesc", "salut", "thanks", "regards"}:
         return None
     if bare in POSSESSIVES:
         return _cue(text, tokens, index - 1)
@@ -178,10 +185,14 @@ def find_names(text: str) -> list[tuple[int, int]]:
         token = tokens[i]
         word = token.group()
         bare = _bare(word)
-        cue = _cue(text, tokens, i)
         capital = word[0].isupper()
         known_given = _is_given(bare, given)
         known_family = _is_family(bare, family)
+        # Most words are neither listed nor capitalised: no need to read their context.
+        if not (known_given or known_family or capital) or bare in TITLES or bare in PERSON_CUES:
+            i += 1  # "Prof." or "Domnul" opening a name is a cue, not part of the name
+            continue
+        cue = _cue(text, tokens, i)
         initial = len(word) == 1 and capital and text[token.end():token.end() + 1] == "."
         strong = cue in ("person", "genitive")
         if cue == "place" or not (known_given or known_family or (strong and capital and len(word) > 1)):
@@ -210,7 +221,7 @@ def find_names(text: str) -> list[tuple[int, int]]:
         # "M. Nistor", "Bota Gheorghe"): take the capitalised word before it, mid-sentence only.
         if cue is None and i > 0 and _joined(text, tokens[i - 1], token) and tokens[i - 1].group()[:1].isupper() \
                 and _mid_sentence(text, tokens, i - 1) and _cue(text, tokens, i - 1) != "place" \
-                and _bare(tokens[i - 1].group()) not in PLACE_CUES | PERSON_CUES | TITLES:
+                and _bare(tokens[i - 1].group()) not in _CUE_WORDS:
             run.insert(0, i - 1)
             cue = "prefixed"
         words = [_bare(tokens[k].group()) for k in run]
@@ -230,7 +241,9 @@ def _accept(words: list[str], capitals: list[bool], cue: str | None, given: froz
     if famous or numbered:
         return False
     if cue == "prefixed":
-        return len(words) >= 2 and (_is_family(words[-1], family) or _is_given(words[-1], given))
+        last = words[-1]
+        return len(words) >= 2 and (_is_given(last, given) or
+                                    (_is_family(last, family) and last not in COMMON_WORD_SURNAMES))
     givens = [w for w in words if _is_given(w, given)]
     families = [w for w in words if _is_family(w, family)]
     if len(words) >= 2:
@@ -252,12 +265,18 @@ def _accept(words: list[str], capitals: list[bool], cue: str | None, given: froz
 def _famous_overlap(tokens: list[re.Match[str]], first: int, last: int,
                     famous: frozenset[tuple[str, ...]]) -> bool:
     """Whether a public figure's name ("Ștefan cel Mare", "Avram Iancu") covers part of the run."""
-    longest = max(map(len, famous), default=0)
+    starts, longest = _famous_index(famous)
     for start in range(max(0, first - longest + 1), last + 1):
+        if _bare(tokens[start].group()) not in starts:
+            continue
         for length in range(1, longest + 1):
             if start + length - 1 < first or start + length > len(tokens):
                 continue
-            words = tuple(_bare(tokens[k].group()) for k in range(start, start + length))
-            if words in famous:
+            if tuple(_bare(tokens[k].group()) for k in range(start, start + length)) in famous:
                 return True
     return False
+
+
+@lru_cache(maxsize=1)
+def _famous_index(famous: frozenset[tuple[str, ...]]) -> tuple[frozenset[str], int]:
+    return frozenset(name[0] for name in famous), max(map(len, famous), default=0)

@@ -207,6 +207,8 @@ def apply_blur(image: Image.Image, boxes: list[Box]) -> Image.Image:
     resize keeps the boxes' edges where staff drew them at every size.
     """
     out = image.copy()
+    # Nothing of the original's metadata travels with the copy (EXIF may carry GPS and the device).
+    out.info = {}
     for box in boxes:
         x0, y0, x1, y1 = box.pixels(out.width, out.height, BLUR_MARGIN)
         if x1 - x0 < 2 or y1 - y0 < 2:

@@ -101,6 +101,8 @@ def find_emails(text: str) -> list[Span]:
 
 # --- Phone numbers ----------------------------------------------------------------------------
 
+# A number ends where the digits end: "0722 123 456 0744 555 666" is two numbers, and the letters
+# before one do not hide it ("tel0722123456").
 # Between two digits residents put nothing, a space, a dot, a dash or a slash, sometimes twice
 # ("0722 - 123 456"); brackets go round an area code.
 _SEP = r"[ \t.\-/()]{0,3}"
@@ -108,14 +110,14 @@ _SEP = r"[ \t.\-/()]{0,3}"
 # 08 (free) and 09 (premium) are businesses' numbers, not personal.
 _RO_NATIONAL = rf"[237](?:{_SEP}\d){{8}}"
 PHONE_RO_RE = re.compile(
-    rf"(?<![\w+])(?:"
+    rf"(?<![\d+])(?:"
     rf"(?:\+|00)[ ]?4[ .\-]?0{_SEP}(?:\(?0\)?{_SEP})?{_RO_NATIONAL}"  # +40 722…, 0040 (0)722…, +4 0722…
     rf"|(?<!\d)40{_SEP}{_RO_NATIONAL}"  # 40722123456, as a form's country prefix without +
     rf"|\(?0\)?{_SEP}{_RO_NATIONAL}"  # 0722 123 456, (0264) 123 456
-    rf")(?![ .\-/]?\d)"
+    rf")(?!\d)"
 )
 # Other countries: + or 00 and a country code, 8 to 14 more digits in groups.
-PHONE_INTL_RE = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[ .\-/()]{0,2}\d){7,14}(?![ .\-/]?\d)")
+PHONE_INTL_RE = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[ .\-/()]{0,2}\d){7,14}(?!\d)")
 # Nine digits from 7 without the leading 0 ("tel 722 123 456") are a mobile only after a cue.
 PHONE_CUE_RE = re.compile(
     r"\b(?:tel|telefon|telefonul|mobil|mobilul|nr|numar|numarul|contact|whatsapp|suna|sunati|phone|call)"

@@ -45,9 +45,11 @@ def test_upload_is_decoded_small_and_upright():
 def test_blur_changes_only_the_boxes_and_destroys_detail():
     # Fine noise is the worst case for a blur: every pixel is detail.
     image = Image.merge("RGB", [Image.effect_noise((400, 300), 80)] * 3)
+    image.info["exif"] = b"Exif\x00\x00GPS"
     box = Box("face", 0.25, 0.25, 0.5, 0.5, "staff")
     blurred = apply_blur(image, [box])
     assert image.tobytes() != blurred.tobytes()
+    assert "exif" not in blurred.info and "exif" in image.info
     outside = (0, 0, image.width, int(image.height * 0.2))
     assert ImageChops.difference(image.crop(outside), blurred.crop(outside)).getbbox() is None
 

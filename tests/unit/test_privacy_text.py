@@ -47,6 +47,11 @@ def test_phone_shapes_residents_type(phone):
     assert kinds(text) == [("phone", phone.lstrip("("))] or kinds(text) == [("phone", phone)]
 
 
+def test_two_numbers_in_a_row_and_a_number_glued_to_a_word():
+    assert kinds("0722 123 456 0744 555 666") == [("phone", "0722 123 456"), ("phone", "0744 555 666")]
+    assert kinds("tel0722123456") == [("phone", "0722123456")]
+
+
 @pytest.mark.parametrize("text", [
     "petitia nr. 4567 din 12.03.2024", "suma de 1.250.000 lei", "cod postal 400123", "intre orele 07:30-22:00",
     "am sunat la 0800 800 983 si la 112", "bloc G7, sc. 2, ap. 24", "linia 24B si DN1",
@@ -95,6 +100,7 @@ def test_names_with_cues_and_lists():
 @pytest.mark.parametrize("text", [
     "Strada Mihai Viteazu nr 5", "in Piața Avram Iancu", "Liceul Nicolae Bălcescu", "pe Ștefan cel Mare",
     "Str. General Eremia Grigorescu", "colt cu Eminescu 12", "de Crăciun", "Calea Victoriei",
+    "am fost la Baia Mare si la Sfantu Gheorghe", "orașul Roman",
 ])
 def test_streets_and_places_named_after_people_are_not_names(text):
     assert detect(text) == []
