@@ -32,7 +32,8 @@ elif str(Path(__file__).resolve().parent.parent) not in sys.path:
 
 from PIL import Image  # noqa: E402
 
-from cityreport.privacy import photos, text  # noqa: E402
+from cityreport.privacy import names, photos, text  # noqa: E402
+from cityreport.privacy.fold import fold  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "privacy_data"
 KINDS = ("cnp", "phone", "email", "iban", "plate", "name")
@@ -96,6 +97,9 @@ def print_scores(title: str, rows: list[dict], show: bool) -> None:
         verdict = "" if goal is None else ("met" if s["recall"] >= goal[0] and s["precision"] >= goal[1] else "NOT met")
         print(f"{kind:7} {s['gold']:5d} | {s['recall']:6.3f} {s['precision']:9.3f} {s['leaked']:6d} | "
               f"{b['recall']:12.3f} {b['precision']:15.3f} | {verdict}")
+    listed, unlisted = name_recall_by_listing(rows)
+    print(f"  names whose words are all in the built-in lists: recall {listed[0]:.3f} ({listed[1]}); "
+          f"the others: recall {unlisted[0]:.3f} ({unlisted[1]})")
     if show:
         for kind in KINDS:
             for line in engine["misses"][kind]:
@@ -141,6 +145,21 @@ def score_text(rows: list[dict], detector) -> dict[str, dict[str, float]]:
         s["recall"] = s["found"] / s["gold"] if s["gold"] else 1.0
         s["precision"] = s["correct"] / s["pred"] if s["pred"] else 1.0
     return {"stats": stats, "misses": misses, "false": false}
+
+
+def name_recall_by_listing(rows: list[dict]) -> tuple[tuple[float, int], tuple[float, int]]:
+    """Name recall split by whether every word of the name is in the engine's lists."""
+    given, family, _ = names.name_lists()
+    counts = {True: [0, 0], False: [0, 0]}
+    for row in rows:
+        predicted = [s for s in text.detect(row["text"]) if s.kind == "name"]
+        for g in (g for g in row["spans"] if g["kind"] == "name"):
+            words = [w.lower() for w in names.TOKEN_RE.findall(fold(row["text"][g["start"]:g["end"]]))]
+            key = all(w in given or w in family for w in words if len(w) > 1)
+            covered = max((min(g["end"], p.end) - max(g["start"], p.start) for p in predicted), default=0)
+            counts[key][0] += covered >= 0.8 * (g["end"] - g["start"])
+            counts[key][1] += 1
+    return tuple((found / total if total else 1.0, total) for found, total in (counts[True], counts[False]))
 
 
 def time_per_description(rows: list[dict], fn, runs: int) -> float:

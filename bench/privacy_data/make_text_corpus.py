@@ -27,16 +27,17 @@ OUT = Path(__file__).with_name("descriptions.jsonl")
 SEED = 17
 COUNT = 1200
 
-# Names: the first part of each pool is in the engine's lists, the second is not (marked *).
+# Names: the first part of each pool is in the engine's lists, the second (marked *) is kept out of them
+# on purpose (tests/unit/test_privacy_text.py checks it), so that recall outside the lists is measured.
 GIVEN = ["Ion", "Maria", "Elena", "Gheorghe", "Andrei", "Ioana", "Mihai", "Cristina", "Vasile", "Ana",
          "Florin", "Daniela", "Radu", "Mirela", "Sorin", "Gabriela", "Dumitru", "Alexandra", "Costel",
          "Lenuța", "Ștefan", "Nicoleta", "Marius", "Ana-Maria",
-         "*Eusebiu", "*Sânziana", "*Lucreția", "*Tiberius", "*Ilinca", "*Dorotei", "*Rebeca", "*Cosmin"]
+         "*Zenaida", "*Heruvim", "*Olimpiu", "*Filofteia", "*Sofronie", "*Anatolie", "*Nectarie", "*Veturia"]
 FAMILY = ["Popescu", "Ionescu", "Popa", "Pop", "Radu", "Dumitrescu", "Stan", "Stoica", "Gheorghe", "Matei",
           "Munteanu", "Moldovan", "Constantinescu", "Mureșan", "Lazăr", "Cojocaru", "Rusu", "Nistor",
           "Tudose", "Vasilescu", "Iordache", "Bălan", "Ungureanu", "Szabo", "Kovacs",
-          "*Vădăstreanu", "*Hossu", "*Chiș", "*Pîrjol", "*Tomuța", "*Sabău", "*Bota", "*Pușcaș", "*Gherman",
-          "*Vereș", "*Hațegan", "*Vultur"]
+          "*Vădăstreanu", "*Hurduc", "*Pleșcan", "*Zbârcea", "*Găvruță", "*Cârlan", "*Butucel", "*Mogoș",
+          "*Zetu", "*Frâncu", "*Ursachi", "*Rebegea"]
 
 STREETS = ["Strada Mihai Viteazu", "Piața Avram Iancu", "str. Ion Creangă", "Bulevardul Nicolae Bălcescu",
            "Calea Victoriei", "strada Vasile Lucaciu", "Str. General Eremia Grigorescu", "Aleea Ion Rațiu",

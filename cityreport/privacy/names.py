@@ -30,7 +30,7 @@ fratelui surorii nepotul nepoata unchiul matusa nea tanti mos baiatul baiatului 
 agentul agentului politistul politista politistului inspectorul inspectoarea angajatul angajata
 colegul colega sefu seful sefa seful sefului mecanicul paznicul paznicului portarul portarului
 sunt cheama numeste numesc numele nume numit numita semnat subsemnatul subsemnata stima multumesc
-mulțumesc salut
+mulțumesc salut titular titularul titulara titularului beneficiar beneficiarul beneficiara
 thanks regards mr mrs ms miss neighbour neighbor neighbour's neighbor's landlord owner driver named
 """)
 
@@ -54,7 +54,8 @@ stadionului complexul complexului hotelul hotelului cinema cinematograful teatru
 salii magazinul farmacia restaurantul statia statiei zona zonei comuna comunei satul satului orasul
 orasului municipiul municipiului judetul judetului gara garii autogara metroul metrou linia liniei
 cimitirul cimitirului piateta scuarul scuarului colt coltul coltului intersectia intersectiei
-sfantul sfanta sfantu sfintu sf sfintii cartier bloc blocul
+sfantul sfanta sfantu sfintu sf sfintii cartier bloc blocul bl sc scara scarii ap apartamentul et etaj
+etajul tronson corp
 street st road avenue square school park
 """)
 
@@ -72,6 +73,7 @@ mare roman lupu rusu ursu negru rosu popa pop toma luca florea sava banu done tr
 craciun dan ion ilie vasile radu mihai marin tudor matei filip david pavel anton andrei bogdan
 stan avram grigore iosif lazar mircea sandu dinu vlad simion constantin gheorghe dumitru zaharia
 cucu ene costea nica frunza porumb surdu turcu grecu negru dima bucur ciocan
+carp ciorba cioban corbu puiu grama
 """)
 
 # Endings that mark a Romanian family name on their own ("Popescu", "Munteanu", "Iordache").
@@ -195,7 +197,7 @@ def find_names(text: str) -> list[tuple[int, int]]:
         cue = _cue(text, tokens, i)
         initial = len(word) == 1 and capital and text[token.end():token.end() + 1] == "."
         strong = cue in ("person", "genitive")
-        if cue == "place" or not (known_given or known_family or (strong and capital and len(word) > 1)):
+        if cue == "place" or not (known_given or known_family or initial or (strong and capital and len(word) > 1)):
             i += 1
             continue
         # Grow the run of name words that follow.
@@ -207,14 +209,26 @@ def find_names(text: str) -> list[tuple[int, int]]:
             ncap = nxt[0].isupper()
             listed = _is_given(nbare, given) or _is_family(nbare, family)
             n_initial = len(nxt) == 1 and ncap and text[tokens[j].end():tokens[j].end() + 1] == "."
-            after_given = _is_given(_bare(tokens[j - 1].group()), given) and tokens[j - 1].group()[0].isupper()
-            if (listed and (ncap or not capital)) or n_initial or (ncap and (after_given or strong) and len(nxt) > 2
-                                                                   and nbare not in PLACE_CUES):
+            previous = tokens[j - 1].group()
+            # After a known name, a capitalised word is the rest of it ("Maria Kiss"; surname first
+            # in official style: "Iordache Veturia").
+            after_name = previous[0].isupper() and (_is_given(_bare(previous), given) or _is_family(_bare(previous), family))
+            # An acronym after a name ("… Veturia CNP") is not part of it, unless the whole text shouts.
+            acronym = nxt.isupper() and not previous.isupper()
+            if (listed and (ncap or not capital)) or n_initial or (ncap and (after_name or strong) and len(nxt) > 2
+                                                                   and nbare not in _CUE_WORDS and not acronym):
                 run.append(j)
                 j += 1
                 continue
             break
         if initial and len(run) == 1:
+            # "S. Găvruță": an initial and a capitalised word make a name (the run did not grow
+            # because the word is unknown).
+            if j < len(tokens) and _joined(text, token, tokens[j]) and tokens[j].group()[:1].isupper() \
+                    and len(tokens[j].group()) > 2 and _bare(tokens[j].group()) not in _CUE_WORDS and cue != "place":
+                found.append((token.start(), tokens[j].end()))
+                i = j + 1
+                continue
             i += 1
             continue
         # A family name may follow an unknown given name or an initial ("Ilinca Popescu",
@@ -244,6 +258,8 @@ def _accept(words: list[str], capitals: list[bool], cue: str | None, given: froz
         last = words[-1]
         return len(words) >= 2 and (_is_given(last, given) or
                                     (_is_family(last, family) and last not in COMMON_WORD_SURNAMES))
+    if len(words) >= 2 and len(words[0]) == 1 and capitals[1]:
+        return True  # an initial and a capitalised name: "O. Popa"
     givens = [w for w in words if _is_given(w, given)]
     families = [w for w in words if _is_family(w, family)]
     if len(words) >= 2:
