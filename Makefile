@@ -46,9 +46,11 @@ system-packages:
 	  libpango-1.0-0:/usr/lib/x86_64-linux-gnu/libpango-1.0.so.0 libpangoft2-1.0-0:/usr/lib/x86_64-linux-gnu/libpangoft2-1.0.so.0 \
 	  fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
-# Debian packages only the tests need (headless Chromium for the browser tests).
+# Debian packages only the tests need: headless Chromium for the browser tests, and Ceph's S3 gateway on a
+# one-OSD cluster in memory for the photo storage tests (tests/rgw.py).
 test-packages:
-	@scripts/apt-ensure chromium:/usr/bin/chromium poppler-utils:/usr/bin/pdftotext
+	@scripts/apt-ensure chromium:/usr/bin/chromium poppler-utils:/usr/bin/pdftotext \
+	  radosgw:/usr/bin/radosgw ceph-mon:/usr/bin/ceph-mon ceph-osd:/usr/bin/ceph-osd
 
 venv: $(VENV)/.installed
 
