@@ -22,6 +22,8 @@ from cityreport.extensions import db
 from cityreport.media import rules
 from cityreport.media.models import Photo
 from cityreport.media.storage import get_storage
+from cityreport.reports.models import Report
+from cityreport.reports.services import publicly_visible
 
 log = logging.getLogger(__name__)
 
@@ -288,6 +290,32 @@ def prune_unreferenced(*, older_than: timedelta = timedelta(days=1), dry_run: bo
         if remove_incomplete is not None:
             incomplete = remove_incomplete(cutoff)
     return PruneResult(checked=len(candidates), removed=removed, incomplete_removed=incomplete)
+
+
+@dataclass(frozen=True)
+class PhotoAudience:
+    """Who may see a stored photo: everyone while one of its reports is publicly visible, otherwise
+    only staff who may view one of those reports (the departments listed)."""
+
+    public: bool
+    department_ids: frozenset[int | None]
+
+
+def photo_audience(key: str) -> PhotoAudience | None:
+    """The audience of a stored variant, in one indexed query; None when no photo row refers to the key.
+
+    A key can belong to several reports (the same photo sent twice): it is public if any of them is.
+    Visibility is the reports package's own condition, so hiding a report hides its photos with it.
+    """
+    rows = db.session.execute(
+        select(Report.department_id, publicly_visible().label("public"))
+        .join(Photo, Photo.report_id == Report.id)
+        .where(or_(Photo.storage_key == key, Photo.thumbnail_key == key))
+    ).all()
+    if not rows:
+        return None
+    return PhotoAudience(public=any(row.public for row in rows),
+                         department_ids=frozenset(row.department_id for row in rows))
 
 
 def photo_url(photo: Photo, variant: str = rules.DISPLAY, *, external: bool = False) -> str:
