@@ -66,6 +66,13 @@ class Storage(Protocol):
     def list_keys(self) -> Iterator[tuple[str, float]]:
         """Every stored key with its last-modified time (Unix seconds), for pruning unreferenced files."""
 
+    @property
+    def location(self) -> str:
+        """Where the photos are, as the operator names it: a directory or `s3://bucket/prefix`."""
+
+    def check(self) -> None:
+        """Raise StorageUnavailable unless the storage can be reached and used."""
+
 
 class LocalStorage:
     """Files on local disk. Writes go to a temporary file in the target directory and are renamed
@@ -73,6 +80,17 @@ class LocalStorage:
 
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root).resolve()
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    def __repr__(self) -> str:
+        return f"LocalStorage({self.root})"
+
+    def check(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise StorageUnavailable(f"{self.root} is not a directory")
 
     def path(self, key: str) -> Path:
         path = (self.root / check_key(key)).resolve()
@@ -162,8 +180,12 @@ class S3Storage:
             "s3", endpoint_url=endpoint_url, region_name=region, aws_access_key_id=access_key_id,
             aws_secret_access_key=secret_access_key, config=config)
 
+    @property
+    def location(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
     def __repr__(self) -> str:
-        return f"S3Storage(s3://{self.bucket}/{self.prefix}, endpoint={self.endpoint_url or 'AWS'})"
+        return f"S3Storage({self.location}, endpoint={self.endpoint_url or 'AWS'})"
 
     def object_key(self, key: str) -> str:
         return self.prefix + check_key(key)
