@@ -96,14 +96,22 @@ class RadosGateway:
     def conf(self) -> str:
         return str(self.root / "ceph.conf")
 
-    def _run(self, *args: str, timeout: float = 60) -> str:
-        try:
-            done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            raise RadosGatewayError(f"{' '.join(args)} took more than {timeout} s; logs in {self.root}/log") from None
-        if done.returncode != 0:
-            raise RadosGatewayError(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
-        return done.stdout
+    def _run(self, *args: str, timeout: float = 60, attempts: int = 1) -> str:
+        for attempt in range(attempts):
+            try:
+                done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+            except subprocess.TimeoutExpired:
+                raise RadosGatewayError(f"{' '.join(args)} took more than {timeout} s:\n{self._log_tail()}") from None
+            if done.returncode == 0:
+                return done.stdout
+            if attempt + 1 < attempts:
+                time.sleep(0.5)
+        raise RadosGatewayError(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+
+    def _ceph(self, *args: str) -> str:
+        # Ceph 16's clients now and then send their first command before they hold the monitor map, with a
+        # zero fsid, and the monitor refuses it (EPERM). These commands are idempotent: try again.
+        return self._run("ceph", "-c", self.conf, "--connect-timeout", "30", *args, attempts=5)
 
     def _daemon(self, name: str, *args: str) -> None:
         log = open(self.root / "log" / f"{name}.out", "wb")  # noqa: SIM115 (the daemon keeps it)
@@ -130,9 +138,9 @@ class RadosGateway:
         self._daemon("mon.a", "ceph-mon", "-f", "-c", self.conf, "-i", "a")
 
         osd_uuid = str(uuid.uuid4())
-        osd_id = self._run("ceph", "-c", self.conf, "--connect-timeout", "30", "osd", "new", osd_uuid).strip()
+        osd_id = self._ceph("osd", "new", osd_uuid).strip()
         (self.root / "osd" / f"osd.{osd_id}").mkdir(exist_ok=True)
-        self._run("ceph", "-c", self.conf, "osd", "crush", "add", f"osd.{osd_id}", "1.0", "root=default")
+        self._ceph("osd", "crush", "add", f"osd.{osd_id}", "1.0", "root=default")
         self._run("ceph-osd", "-c", self.conf, "-i", osd_id, "--mkfs", "--osd-uuid", osd_uuid)
         self._daemon(f"osd.{osd_id}", "ceph-osd", "-f", "-c", self.conf, "-i", osd_id)
         self._daemon("rgw", "radosgw", "-f", "-c", self.conf, "-n", "client.rgw")
@@ -178,14 +186,19 @@ class RadosGateway:
                 "S3_ACCESS_KEY_ID": ACCESS_KEY, "S3_SECRET_ACCESS_KEY": SECRET_KEY}
 
 
-def start(root: Path | None = None) -> RadosGateway:
-    gateway = RadosGateway(Path(root or tempfile.mkdtemp(prefix="cityreport-rgw-")))
-    try:
-        return gateway.start()
-    except BaseException:
-        gateway.stop()  # the error carries the logs' last lines
-        shutil.rmtree(gateway.root, ignore_errors=True)
-        raise
+def start(root: Path | None = None, attempts: int = 3) -> RadosGateway:
+    """A running gateway. A daemon that hits the same start-up race as the clients (above) exits; the
+    whole cluster is then made again from scratch, up to `attempts` times."""
+    for attempt in range(attempts):
+        gateway = RadosGateway(Path(root or tempfile.mkdtemp(prefix="cityreport-rgw-")))
+        try:
+            return gateway.start()
+        except BaseException:
+            gateway.stop()  # the error carries the logs' last lines
+            shutil.rmtree(gateway.root, ignore_errors=True)
+            if attempt + 1 == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 if __name__ == "__main__":
