@@ -601,3 +601,33 @@ def test_prune_in_the_bucket_removes_only_old_unreferenced_objects(app, create_r
     assert result.removed == [orphan]
     assert set(bucket_objects(s3, s3_location.split("/", 3)[3])) == {kept.storage_key, kept.thumbnail_key,
                                                                      fresh_orphan}
+
+
+def test_intake_with_the_bucket_down_is_a_503_in_the_request_language_and_writes_nothing(
+        app, committed, s3_location, monkeypatch):
+    # Real transactions (`committed`): what the request did not commit must not be in the database.
+    from sqlalchemy import func, select
+
+    from cityreport.reports.models import Report
+    from tests.conftest import CENTER
+    from tests.integration.notify.conftest import city
+    from tests.rgw import free_port
+
+    _department, category = city(committed)
+    monkeypatch.setitem(app.config, "MEDIA_STORAGE", s3_location)
+    monkeypatch.setitem(app.config, "S3_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # nobody listens
+    client = app.test_client()
+    for lang, message in (("ro", "Fotografiile nu pot fi salvate sau afișate acum"),
+                          ("en", "Photos cannot be stored or shown right now")):
+        response = client.post("/api/v1/reports", content_type="multipart/form-data",
+                               headers={"Accept-Language": lang},
+                               data={"category": category.code, "lat": CENTER[0], "lon": CENTER[1],
+                                     "description": "Groapă adâncă lângă stație",
+                                     "photos": [(io.BytesIO(encode(picture(), "JPEG")), "a.jpg")]})
+        assert response.status_code == 503, response.get_data(as_text=True)
+        assert response.json["error"]["code"] == "storage_unavailable"
+        assert message in response.json["error"]["message"]
+        assert response.headers["Retry-After"] == "30"
+    committed.rollback()
+    assert committed.scalar(select(func.count()).select_from(Report)) == 0
+    assert committed.scalar(select(func.count()).select_from(Photo)) == 0
