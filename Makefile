@@ -40,15 +40,17 @@ services:
 	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.5; done; \
 	  redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || { echo "Redis did not start"; exit 1; }
 
-# Debian packages the app needs at run time.
+# Debian packages the app needs at run time (scripts/runtime-packages.txt, which the Dockerfile installs too),
+# and PostGIS for the local database server (the container setup runs its own database image).
 system-packages:
 	@scripts/apt-ensure postgresql-$(PG_VERSION)-postgis-3:/usr/share/postgresql/$(PG_VERSION)/extension/postgis.control \
-	  libpango-1.0-0:/usr/lib/x86_64-linux-gnu/libpango-1.0.so.0 libpangoft2-1.0-0:/usr/lib/x86_64-linux-gnu/libpangoft2-1.0.so.0 \
-	  fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+	  $$(grep -v -e '^#' -e '^$$' scripts/runtime-packages.txt)
 
-# Debian packages only the tests need (headless Chromium for the browser tests).
+# Debian packages only the tests need: headless Chromium for the browser tests, and Ceph's S3 gateway on a
+# one-OSD cluster in memory for the photo storage tests (tests/rgw.py).
 test-packages:
-	@scripts/apt-ensure chromium:/usr/bin/chromium poppler-utils:/usr/bin/pdftotext
+	@scripts/apt-ensure chromium:/usr/bin/chromium poppler-utils:/usr/bin/pdftotext \
+	  radosgw:/usr/bin/radosgw ceph-mon:/usr/bin/ceph-mon ceph-osd:/usr/bin/ceph-osd
 
 venv: $(VENV)/.installed
 

@@ -21,7 +21,7 @@ BLUEPRINTS = (
     "cityreport.api.views",
     "cityreport.routing.views",
     "cityreport.routing.admin_views",
-    "cityreport.media.views",
+    "cityreport.reports.photos",
     "cityreport.open311.views",
     "cityreport.open311.admin_views",
     "cityreport.opendata.views",

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cityreport.media.rules import parse_s3_url
+
 DEV_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/cityreport"
 DEV_REDIS_URL = "redis://127.0.0.1:6379/0"
 SUPPORTED_LOCALES = ("ro", "en")
@@ -40,7 +42,17 @@ SETTINGS: tuple[Setting, ...] = (
             required_in_production=True),
     Setting("REDIS_URL", DEV_REDIS_URL, doc="Redis for the job queues and rate limits."),
     Setting("SECRET_KEY", None, doc="Signs sessions, CSRF tokens and e-mail links.", required_in_production=True),
-    Setting("MEDIA_ROOT", "instance/media", kind="path", doc="Where processed photos are stored."),
+    Setting("MEDIA_ROOT", "instance/media", kind="path", doc="Where processed photos are stored on local disk."),
+    Setting("MEDIA_STORAGE", None, doc="Unset: photos on local disk under `MEDIA_ROOT`. `s3://bucket/prefix`: in an "
+                                       "S3-compatible bucket (AWS S3, MinIO, Ceph RGW), with the `S3_*` settings."),
+    Setting("S3_ENDPOINT_URL", None, doc="The S3 API's address, e.g. `https://s3.primarie.ro` or `http://minio:9000`; "
+                                         "unset means AWS S3 in `S3_REGION`."),
+    Setting("S3_REGION", "us-east-1", doc="Region the requests are signed for; MinIO and Ceph accept the default."),
+    Setting("S3_ACCESS_KEY_ID", None, doc="Access key; unset uses boto3's own chain (`AWS_ACCESS_KEY_ID`, "
+                                          "`~/.aws`, an instance role)."),
+    Setting("S3_SECRET_ACCESS_KEY", None, doc="Secret key, set together with `S3_ACCESS_KEY_ID`."),
+    Setting("S3_ADDRESSING_STYLE", None, doc="`path` or `virtual`; unset: `path` when `S3_ENDPOINT_URL` is set, "
+                                             "else `virtual`."),
     Setting("MAIL_SERVER", None, doc="SMTP host; unset in development writes mail to `instance/mail/`."),
     Setting("MAIL_PORT", 25, kind="int", doc="SMTP port."),
     Setting("MAIL_USE_TLS", False, kind="bool", doc="STARTTLS to the SMTP server."),
@@ -130,6 +142,18 @@ def development_secret_key(directory: Path = INSTANCE_DIR) -> str:
     return key
 
 
+def _check_media_storage(values: dict[str, Any]) -> None:
+    if values["MEDIA_STORAGE"]:
+        try:
+            parse_s3_url(values["MEDIA_STORAGE"])
+        except ValueError as exc:
+            raise ConfigError(f"MEDIA_STORAGE {exc}") from None
+    if bool(values["S3_ACCESS_KEY_ID"]) != bool(values["S3_SECRET_ACCESS_KEY"]):
+        raise ConfigError("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together")
+    if values["S3_ADDRESSING_STYLE"] not in {None, "path", "virtual"}:
+        raise ConfigError(f"S3_ADDRESSING_STYLE must be path or virtual, got {values['S3_ADDRESSING_STYLE']!r}")
+
+
 def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Read, validate and return the Flask config mapping. Fails fast with one clear message."""
     env = os.environ if env is None else env
@@ -172,6 +196,7 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | No
         raise ConfigError(str(exc)) from None
 
     values["MEDIA_ROOT"] = str(Path(values["MEDIA_ROOT"]).resolve())
+    _check_media_storage(values)
     flask: dict[str, Any] = {
         **values,
         "ENV_NAME": mode,

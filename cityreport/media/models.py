@@ -17,8 +17,9 @@ class Photo(db.Model):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    storage_key: Mapped[str] = mapped_column(String(200))  # display variant, ≤1600 px
-    thumbnail_key: Mapped[str] = mapped_column(String(200))  # ≤400 px
+    # Indexed: serving a photo looks up its report by key (media.services.photo_audience).
+    storage_key: Mapped[str] = mapped_column(String(200), index=True)  # display variant, ≤1600 px
+    thumbnail_key: Mapped[str] = mapped_column(String(200), index=True)  # ≤400 px
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     bytes: Mapped[int] = mapped_column(Integer)

@@ -3,9 +3,11 @@ how far a JPEG can be decoded at reduced scale, and where an EXIF GPS tag points
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 JPEG = "jpeg"
@@ -216,3 +218,51 @@ def content_type_for_key(key: str) -> str:
         if key.endswith(suffix):
             return content_type
     return "application/octet-stream"
+
+
+def content_matches_key(key: str, data: bytes) -> bool:
+    """Whether bytes are what a content-addressed key promises: their SHA-256 is the key's digest."""
+    digest = key_digest(key)
+    return digest is not None and hashlib.sha256(data).hexdigest() == digest
+
+
+# ---- object storage ------------------------------------------------------------------------------
+
+S3_SCHEME = "s3://"
+# S3's rules for bucket names (the strictest of AWS, MinIO and Ceph RGW): 3-63 characters of lower-case
+# letters, digits, dots and hyphens, beginning and ending with a letter or digit.
+BUCKET_PATTERN = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+PREFIX_SEGMENT = re.compile(r"[A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    prefix: str  # "" or ending in "/"
+
+
+def parse_s3_url(url: str) -> S3Location:
+    """`s3://bucket` or `s3://bucket/some/prefix` → the bucket and the key prefix photos go under.
+
+    Raises ValueError that says what is wrong, for the start-up check and the migrate command.
+    """
+    if not url.startswith(S3_SCHEME):
+        raise ValueError(f"must look like s3://bucket/prefix, got {url!r}")
+    rest = url[len(S3_SCHEME):]
+    if "?" in rest or "#" in rest:
+        raise ValueError(f"must not carry a query or fragment: {url!r}")
+    bucket, _, prefix = rest.partition("/")
+    if not BUCKET_PATTERN.fullmatch(bucket) or ".." in bucket or re.fullmatch(r"[0-9.]+", bucket):
+        raise ValueError(f"{bucket!r} is not a valid bucket name (3-63 lower-case letters, digits, dots and "
+                         "hyphens, starting and ending with a letter or digit)")
+    segments = [segment for segment in prefix.split("/") if segment]
+    for segment in segments:
+        if not PREFIX_SEGMENT.fullmatch(segment) or segment in {".", ".."}:
+            raise ValueError(f"the prefix part {segment!r} may use only letters, digits, '.', '_' and '-'")
+    return S3Location(bucket=bucket, prefix="".join(f"{segment}/" for segment in segments))
+
+
+def default_addressing_style(endpoint_url: str | None) -> str:
+    """Path-style (`host/bucket/key`) for a self-hosted endpoint, whose bucket names are seldom in DNS;
+    virtual-hosted style (`bucket.host/key`) for AWS itself, which prefers it."""
+    return "path" if endpoint_url else "virtual"

@@ -18,6 +18,7 @@ from cityreport.departments.models import Category, Department
 from cityreport.errors import ValidationError
 from cityreport.extensions import db
 from cityreport.geo import SRID
+from cityreport.media.models import Photo
 from cityreport.reports import rules, schemas, sql
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.routing.models import Jurisdiction
@@ -171,3 +172,29 @@ def city_bounds() -> list[list[float]] | None:
         return None
     west, south, east, north = (float(v) for v in row)
     return [[south, west], [north, east]]
+
+
+@dataclass(frozen=True)
+class PhotoAudience:
+    """Who may see a stored photo: everyone while one of its reports is publicly visible, otherwise
+    only staff who may view one of those reports (the departments listed)."""
+
+    public: bool
+    department_ids: frozenset[int | None]
+
+
+def photo_audience(key: str) -> PhotoAudience | None:
+    """The audience of a stored variant, in one indexed query; None when no photo row refers to the key.
+
+    A key can belong to several reports (the same photo sent twice): it is public if any of them is.
+    Visibility is the reports package's own condition, so hiding a report hides its photos with it.
+    """
+    rows = db.session.execute(
+        select(Report.department_id, publicly_visible().label("public"))
+        .join(Photo, Photo.report_id == Report.id)
+        .where(or_(Photo.storage_key == key, Photo.thumbnail_key == key))
+    ).all()
+    if not rows:
+        return None
+    return PhotoAudience(public=any(row.public for row in rows),
+                         department_ids=frozenset(row.department_id for row in rows))
