@@ -108,3 +108,7 @@ COMMANDS += [indicators_group, import_reports_command]
 from cityreport.media.cli import media_group  # noqa: E402
 
 COMMANDS.append(media_group)
+
+from cityreport.places.cli import import_addresses_command  # noqa: E402
+
+COMMANDS.append(import_addresses_command)
