@@ -17,6 +17,7 @@ BLUEPRINTS = (
     "cityreport.reports.views",
     "cityreport.api.views",
     "cityreport.routing.views",
+    "cityreport.places.views",
     "cityreport.media.views",
     "cityreport.open311.views",
     "cityreport.open311.admin_views",

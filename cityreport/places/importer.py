@@ -6,9 +6,11 @@ OpenStreetMap's property names are the default; a city's GIS export names its ow
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon, shape
@@ -123,53 +125,73 @@ def _lines(geometry: BaseGeometry) -> list[LineString]:
 
 
 class _Bad(ValueError):
-    pass
+    """One feature is unusable; the message says why."""
 
 
 def read_register(document: Any, *, names: PropertyNames | None = None, skip_unusable: bool = False) -> Register:
     """Every feature of the file as street, address or basemap feature in WGS 84.
 
     Raises RegisterImportError naming every unusable feature, unless skip_unusable, where they are left
-    out and listed in Register.skipped."""
+    out and listed in Register.skipped. Geometries are parsed, reprojected and checked in one vectorised
+    pass (a city's register has hundreds of thousands of features)."""
     names = names or PropertyNames()
     try:
         crs = declared_crs(document) if isinstance(document, dict) else WGS84
     except AreaImportError as exc:
         raise RegisterImportError([str(exc)]) from None
     to_wgs84 = None if crs == WGS84 else Transformer.from_crs(crs, WGS84, always_xy=True).transform
-    register = Register()
-    problems: list[str] = []
     features = _features(document)
+    problems: dict[int, str] = {}
+    texts = []
     for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems[number] = "not a GeoJSON Feature"
+        elif not isinstance(feature.get("properties") or {}, dict):
+            problems[number] = "its properties are not an object"
+        texts.append(json.dumps(feature.get("geometry") if isinstance(feature, dict) else None))
+    geometries = shapely.from_geojson(texts, on_invalid="ignore") if texts else np.array([], dtype=object)
+    missing = shapely.is_missing(geometries)
+    if to_wgs84 is not None and len(geometries):
+        geometries = shapely.transform(geometries, to_wgs84, interleaved=False)
+    empty = shapely.is_empty(geometries)
+    valid = shapely.is_valid(geometries)
+    bounds = shapely.bounds(geometries)
+    register = Register()
+    for index, feature in enumerate(features):
+        number = index + 1
+        if number in problems:
+            continue
         try:
-            _read_feature(register, feature, names, to_wgs84)
+            if missing[index]:
+                _unreadable(feature.get("geometry"))
+            if empty[index]:
+                raise _Bad("the geometry is empty")
+            west, south, east, north = bounds[index]
+            if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+                raise _Bad("coordinates outside longitude/latitude range; does the file declare its CRS?")
+            _read_feature(register, feature.get("properties") or {}, names, geometries[index], bool(valid[index]))
         except _Bad as exc:
-            problems.append(f"feature {number}: {exc}")
-    if problems and not skip_unusable:
-        raise RegisterImportError(problems)
-    register.skipped = problems
+            problems[number] = str(exc)
+    listed = [f"feature {number}: {problem}" for number, problem in sorted(problems.items())]
+    if listed and not skip_unusable:
+        raise RegisterImportError(listed)
+    register.skipped = listed
     if not register.streets and not register.addresses and not register.features:
         raise RegisterImportError(["the file has no usable feature"])
     return register
 
 
-def _read_feature(register: Register, feature: Any, names: PropertyNames, to_wgs84) -> None:
-    if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise _Bad("not a GeoJSON Feature")
-    properties = feature.get("properties") or {}
-    if not isinstance(properties, dict):
-        raise _Bad("its properties are not an object")
+def _unreadable(geometry: Any) -> None:
+    """Raise the reason a geometry could not be read, in Shapely's words."""
     try:
-        geometry = shape(feature.get("geometry") or {})
+        shape(geometry or {})
     except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
         raise _Bad(f"unreadable geometry ({exc or 'missing'})") from None
-    if geometry.is_empty:
-        raise _Bad("the geometry is empty")
-    if to_wgs84 is not None:
-        geometry = shapely.transform(geometry, to_wgs84, interleaved=False)
-    west, south, east, north = geometry.bounds
-    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-        raise _Bad("coordinates outside longitude/latitude range; does the file declare its CRS?")
+    raise _Bad("unreadable geometry")
+
+
+def _read_feature(register: Register, properties: dict[str, Any], names: PropertyNames,
+                  geometry: BaseGeometry, valid: bool) -> None:
     declared = (_text(properties, names.kind, 20) or "").lower() or None
     housenumber = _text(properties, names.housenumber, 40)
     if isinstance(geometry, Point | Polygon | MultiPolygon) and (housenumber or declared == "address"):
@@ -177,9 +199,11 @@ def _read_feature(register: Register, feature: Any, names: PropertyNames, to_wgs
         if isinstance(geometry, Point):
             return
     if isinstance(geometry, LineString | MultiLineString):
+        if not valid or geometry.length == 0:
+            raise _Bad("a line without length")
         _read_line(register, properties, names, geometry, declared)
     elif isinstance(geometry, Polygon | MultiPolygon):
-        _read_area(register, properties, names, geometry, declared, has_address=bool(housenumber))
+        _read_area(register, properties, names, geometry, declared, has_address=bool(housenumber), valid=valid)
     elif not isinstance(geometry, Point):
         raise _Bad(f"a {geometry.geom_type} is neither a street, an address nor an area")
     elif not housenumber:
@@ -208,8 +232,6 @@ def _read_address(register: Register, properties: dict[str, Any], names: Propert
 
 def _read_line(register: Register, properties: dict[str, Any], names: PropertyNames, geometry: BaseGeometry,
                declared: str | None) -> None:
-    if not geometry.is_valid or geometry.length == 0:
-        raise _Bad("a line without length")
     name = _text(properties, names.street, 200)
     highway = _text(properties, names.highway, 40)
     if name and declared in (None, "street"):
@@ -229,8 +251,8 @@ def _read_line(register: Register, properties: dict[str, Any], names: PropertyNa
 
 
 def _read_area(register: Register, properties: dict[str, Any], names: PropertyNames, geometry: BaseGeometry,
-               declared: str | None, *, has_address: bool) -> None:
-    if not geometry.is_valid:
+               declared: str | None, *, has_address: bool, valid: bool) -> None:
+    if not valid:
         repaired = make_valid(geometry)
         if not isinstance(repaired, Polygon | MultiPolygon) or repaired.is_empty:
             raise _Bad(f"invalid polygon: {explain_validity(geometry)}")

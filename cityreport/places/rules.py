@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 ROAD_CLASSES = ("major", "minor", "path")
 FEATURE_KINDS = ("park", "water", "building", "road")
@@ -52,6 +53,7 @@ LIMIT_DEFAULT = 8
 LIMIT_MAX = 20
 
 
+@lru_cache(maxsize=65536)  # an import folds each street name once per address
 def fold(text: str) -> str:
     """Lower case, no diacritics (ș, ş, ț, ţ, ă, â, î), single spaces: how typed words are compared.
 
