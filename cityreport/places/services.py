@@ -155,7 +155,8 @@ def search(query: str, *, limit: int = rules.LIMIT_DEFAULT) -> list[rules.Candid
 
 def address_label(street: str, housenumber: str | None, housename: str | None = None) -> str:
     """"Strada Memorandumului nr. 12" (ro) / "Strada Memorandumului 12" (en), in the current language."""
-    label = street if not housenumber else _("%(street)s no. %(number)s", street=street, number=housenumber)
+    # Translators: a street and its house number; Romanian writes "nr." between them.
+    label = street if not housenumber else _("%(street)s %(number)s", street=street, number=housenumber)
     return f"{label}, {housename}" if housename else label
 
 

@@ -59,7 +59,7 @@ def tile(z: int, x: int, y: int):
     version = tiles.version()
     current = request.args.get("v") == version
     etag = f"{version}.{z}.{x}.{y}"
-    if request.if_none_match.contains(etag):
+    if request.if_none_match.contains_weak(etag):  # If-None-Match compares weakly (RFC 9110)
         response = Response(status=304)
     else:
         data = tiles.tile(z, x, y)
