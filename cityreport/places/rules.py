@@ -138,7 +138,7 @@ def parse_query(text: str) -> ParsedQuery:
 
     Returns every plausible reading; the search tries them all and the ranking keeps the best. A number
     after "nr." is the house number; otherwise a number at the end, or at the start, may be one, and the
-    reading without a house number is kept too (street names hold numbers: "21 Decembrie 1989")."""
+    whole text is also read as a name when its numbers could belong to it ("21 Decembrie 1989")."""
     tokens = _tokens(text)
     street_type = None
     explicit: str | None = None
@@ -182,8 +182,11 @@ def parse_query(text: str) -> ParsedQuery:
             add(words[:-1], words[-1], 0.0)
         if len(words) >= 2 and is_house_number(words[0]):
             add(words[1:], words[0], 0.01)
-        has_number = any(is_house_number(w) for w in words)
-        add(words, None, 0.03 if has_number else 0.0)
+        numbers = [w for w in words if is_house_number(w)]
+        # The whole text as a name only when it may be one: no number, or numbers that do not look like a
+        # single house number ("21 Decembrie 1989"). Each reading costs a search.
+        if not numbers or len(numbers) >= 2 or any(len(n) >= 4 for n in numbers) or not readings:
+            add(words, None, 0.03 if numbers else 0.0)
     return ParsedQuery(text=text, interpretations=tuple(readings))
 
 

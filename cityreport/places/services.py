@@ -100,56 +100,64 @@ def _street_geometry(lines: list) -> str | None:
 
 # ---- address search -------------------------------------------------------------------------------
 
-STREETS_PER_READING = 12
+STREETS_PER_READING = 16
+# Below this trigram score a street shares too little with the typed words to be offered at all.
+MATCH_FLOOR = 0.3
 
-_MATCH_SQL = text("""
+# For each reading, the streets whose names are nearest by trigram word distance, in index order (GiST
+# KNN), scored: similarity for whole names, word similarity for what is still being typed. Then, in the
+# same statement, those streets' addresses with the typed numbers (or the same leading number: 12 -> 12A).
+_SEARCH_SQL = text("""
     WITH q AS (
         SELECT (t.i - 1)::int AS i, places_fold(t.core) AS core
         FROM unnest(:cores) WITH ORDINALITY AS t(core, i)
+    ), m AS MATERIALIZED (
+        SELECT q.i, c.id, c.name, c.street_type, c.score, c.prefix, c.point
+        FROM q CROSS JOIN LATERAL (
+            SELECT s.id, s.name, s.street_type, s.point,
+                   greatest(similarity(s.search, q.core), word_similarity(q.core, s.search)) AS score,
+                   s.search LIKE q.core || '%' AS prefix
+            FROM streets s
+            ORDER BY q.core <<-> s.search
+            LIMIT :per_reading
+        ) c
+        WHERE c.score >= :floor
     )
-    SELECT q.i, m.id, m.name, m.street_type, m.score, m.prefix, ST_Y(m.point) AS lat, ST_X(m.point) AS lon
-    FROM q CROSS JOIN LATERAL (
-        SELECT s.id, s.name, s.street_type, s.point,
-               greatest(similarity(s.search, q.core), word_similarity(q.core, s.search)) AS score,
-               s.search LIKE q.core || '%' AS prefix
-        FROM streets s
-        WHERE s.search % q.core OR q.core <% s.search
-        ORDER BY score DESC, s.id
-        LIMIT :per_reading
-    ) m
-""").bindparams(bindparam("cores", type_=ARRAY(Text)))
-
-_NUMBERS_SQL = text("""
-    SELECT a.street_id, a.housenumber, a.number_key, a.number_int, a.postcode, a.housename,
-           ST_Y(a.geom) AS lat, ST_X(a.geom) AS lon
+    SELECT 'street' AS row, m.i, m.id AS street_id, m.name, m.street_type, m.score, m.prefix,
+           ST_Y(m.point) AS lat, ST_X(m.point) AS lon,
+           NULL AS housenumber, NULL AS number_key, NULL::int AS number_int, NULL AS postcode, NULL AS housename
+    FROM m
+    UNION ALL
+    SELECT 'address', NULL, a.street_id, NULL, NULL, NULL, NULL, ST_Y(a.geom), ST_X(a.geom),
+           a.housenumber, a.number_key, a.number_int, a.postcode, a.housename
     FROM addresses a
-    WHERE a.street_id = ANY(:ids) AND (a.number_key = ANY(:keys) OR a.number_int = ANY(:ints))
-    ORDER BY a.street_id, a.number_int, a.number_key
-    LIMIT 400
-""").bindparams(bindparam("ids", type_=ARRAY(Integer)), bindparam("keys", type_=ARRAY(Text)),
+    WHERE a.street_id IN (SELECT id FROM m) AND (a.number_key = ANY(:keys) OR a.number_int = ANY(:ints))
+""").bindparams(bindparam("cores", type_=ARRAY(Text)), bindparam("keys", type_=ARRAY(Text)),
                 bindparam("ints", type_=ARRAY(Integer)))
 
 
 def search(query: str, *, limit: int = rules.LIMIT_DEFAULT) -> list[rules.Candidate]:
-    """Ranked candidates for a typed address (docs/places.md, "Search ranking")."""
+    """Ranked candidates for a typed address, in one statement (docs/places.md, "Search ranking")."""
     parsed = rules.parse_query(query)
     if not parsed.interpretations:
         return []
     cores = parsed.cores
+    keys = [r.number for r in parsed.interpretations if r.number]
+    ints = [n for n in (rules.number_int(k) for k in keys) if n is not None]
+    rows = db.session.execute(_SEARCH_SQL, {"cores": cores, "per_reading": STREETS_PER_READING,
+                                            "floor": MATCH_FLOOR, "keys": keys, "ints": ints}).all()
     by_core = {core: index for index, core in enumerate(cores)}
-    rows = db.session.execute(_MATCH_SQL, {"cores": cores, "per_reading": STREETS_PER_READING}).all()
-    matches = []
+    matches, addresses = [], []
+    for row in rows:
+        if row.row == "address":
+            addresses.append(rules.AddressRow(row.street_id, row.housenumber, row.number_key, row.number_int,
+                                              row.postcode, row.housename, row.lat, row.lon))
+    streets = [row for row in rows if row.row == "street"]
     for reading_index, reading in enumerate(parsed.interpretations):
-        for row in rows:
+        for row in streets:
             if row.i == by_core[reading.core]:
-                matches.append(rules.StreetMatch(reading_index, row.id, row.name, row.street_type,
+                matches.append(rules.StreetMatch(reading_index, row.street_id, row.name, row.street_type,
                                                  float(row.score), bool(row.prefix), row.lat, row.lon))
-    wanted = [r.number for r in parsed.interpretations if r.number]
-    addresses: list[rules.AddressRow] = []
-    if wanted and matches:
-        ints = [n for n in (rules.number_int(k) for k in wanted) if n is not None]
-        addresses = [rules.AddressRow(*row) for row in db.session.execute(
-            _NUMBERS_SQL, {"ids": sorted({m.street_id for m in matches}), "keys": wanted, "ints": ints})]
     return rules.rank(parsed, matches, addresses, limit=limit)
 
 

@@ -51,8 +51,8 @@ def upgrade():
     )
     op.create_geospatial_index("idx_streets_geom", "streets", ["geom"], unique=False, postgresql_using="gist",
                                postgresql_ops={})
-    op.create_index("ix_streets_search_trgm", "streets", ["search"], unique=False, postgresql_using="gin",
-                    postgresql_ops={"search": "gin_trgm_ops"})
+    op.create_index("ix_streets_search_trgm", "streets", ["search"], unique=False, postgresql_using="gist",
+                    postgresql_ops={"search": "gist_trgm_ops"})
 
     op.create_geospatial_table(
         "addresses",

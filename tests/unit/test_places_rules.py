@@ -53,8 +53,11 @@ def _readings(text):
 def test_number_after_the_name_and_before_it_are_both_read():
     assert _readings("memorandumului 12")[0] == ("memorandumului", "12", None)
     assert ("memorandumului", "12", None) in _readings("12 memorandumului")
-    # the reading without a number stays, for names that hold numbers
-    assert ("12 memorandumului", None, None) in _readings("12 memorandumului")
+    # one house-number-like number: no reading of the whole text as a name (each reading costs a search)
+    assert ("12 memorandumului", None, None) not in _readings("12 memorandumului")
+    # names that hold numbers keep the whole-text reading
+    assert ("1 decembrie 1918", None, None) in _readings("1 decembrie 1918")
+    assert ("1 decembrie 1918", "3", None) in _readings("1 decembrie 1918 3")
 
 
 @pytest.mark.parametrize("text", ["str. Memorandumului nr. 12", "Strada Memorandumului, nr.12", "str.memorandumului 12",
