@@ -149,7 +149,7 @@ def build_register(boundary: Polygon, centre: tuple[float, float], *, seed: int 
 
     streets: list[tuple[str, list[LineString], str]] = []  # name, pieces, highway
     # The centre: Piața Unirii around the square.
-    streets.append(("Piața Unirii", [LineString(list(square.exterior.coords))], "pedestrian"))
+    streets.append(("Piața Unirii", [LineString(list(square.exterior.coords))], "tertiary"))
     # Eight radial roads, gently curving, crossing the river on bridges.
     angles = [math.radians(12 + 45 * k + rng.uniform(-8, 8)) for k in range(8)]
     for name, a in zip(RADIALS, angles, strict=True):
@@ -206,7 +206,7 @@ def _numbers(streets: list[tuple[str, list[LineString], str]], lines: list[LineS
     line_index = {id(line): i for i, line in enumerate(lines)}
     doors, corners, meta = [], [], []  # meta: street index, side, owning line, building kind
     for index, (_name, pieces, highway) in enumerate(streets):
-        if highway == "pedestrian":
+        if highway == "tertiary":  # the square: big buildings around it
             step, offset, depth, width = 40.0, 22.0, 14.0, 34.0
         elif highway in ("primary", "secondary"):
             step, offset, depth, width = 60.0, 26.0, 13.0, 44.0

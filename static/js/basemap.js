@@ -33,7 +33,7 @@
       paint.push({ dataLayer: "park", symbolizer: new P.PolygonSymbolizer({ fill: COLOURS.park }) });
     }
     if (has.building) {
-      paint.push({ dataLayer: "building", minzoom: 15, symbolizer: new P.PolygonSymbolizer({
+      paint.push({ dataLayer: "building", minzoom: 16, symbolizer: new P.PolygonSymbolizer({
         fill: COLOURS.building, stroke: COLOURS.buildingLine, width: 0.5 }) });
     }
     paint.push({ dataLayer: "boundary", symbolizer: new P.LineSymbolizer({

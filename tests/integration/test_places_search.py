@@ -143,7 +143,7 @@ def _decode(response) -> dict:
     return mapbox_vector_tile.decode(data)
 
 
-def test_street_zoom_tiles_carry_streets_with_names_buildings_parks_and_water(client, make_jurisdiction, register):
+def test_street_zoom_tiles_carry_streets_with_names_parks_water_and_then_buildings(client, make_jurisdiction, register):
     make_jurisdiction(geometry=box(LON0 - 0.004, LAT0 - 0.004, LON0 + 0.004, LAT0 + 0.004))
     x0, y0 = _tile_xy(LAT0, LON0, 14)
     layers: dict[str, list] = {}
@@ -155,7 +155,7 @@ def test_street_zoom_tiles_carry_streets_with_names_buildings_parks_and_water(cl
                 assert response.headers["Content-Encoding"] == "gzip"
             for name, layer in _decode(response).items():
                 layers.setdefault(name, []).extend(layer["features"])
-    assert {"boundary", "streets", "building", "park", "water", "road"} <= set(layers)
+    assert {"boundary", "streets", "park", "water", "road"} <= set(layers) and "building" not in layers
     names = {f["properties"].get("name") for f in layers["streets"]}
     assert {"Strada Memorandumului", "Calea Dorobanților", "Bulevardul 21 Decembrie 1989"} <= names
     assert {f["properties"]["class"] for f in layers["streets"]} >= {"major", "minor"}
@@ -164,7 +164,9 @@ def test_street_zoom_tiles_carry_streets_with_names_buildings_parks_and_water(cl
     city = _decode(client.get(f"/tiles/11/{x}/{y}.pbf"))
     assert {f["properties"]["class"] for f in city["streets"]["features"]} == {"major"}
     assert "name" not in city["streets"]["features"][0]["properties"] and "building" not in city
-    # the closest zoom adds the house numbers
+    # buildings from the next zoom; the closest zoom adds the house numbers
+    x, y = _tile_xy(LAT0 + 0.0004, LON0 + 0.00045, 15)
+    assert "building" in _decode(client.get(f"/tiles/15/{x}/{y}.pbf"))
     house = services.search("memorandumului 12")[0]
     x, y = _tile_xy(house.lat, house.lon, 17)
     numbers = _decode(client.get(f"/tiles/17/{x}/{y}.pbf"))["housenumbers"]["features"]

@@ -157,7 +157,8 @@ def test_feature_kind_from_osm_tags(tags, kind):
 
 def test_tiles_carry_names_from_street_zoom_and_house_numbers_last():
     assert "street_names" not in rules.tile_layers(12)
-    assert {"major", "street_names", "building"} <= rules.tile_layers(14)
+    assert {"major", "street_names"} <= rules.tile_layers(14) and "building" not in rules.tile_layers(14)
+    assert "building" in rules.tile_layers(15)
     assert "housenumbers" in rules.tile_layers(rules.MAX_DATA_ZOOM)
     assert rules.tile_layers(5) == {"boundary"}
     assert rules.valid_tile(2, 3, 3) and not rules.valid_tile(2, 4, 0) and not rules.valid_tile(25, 0, 0)
