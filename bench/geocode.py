@@ -5,8 +5,8 @@ Builds its own database (`cityreport_bench_places`), then:
   alike: "Strada Ion Pop", "Aleea Ion Pop", ...) with 20 house numbers each, and imports it through the
   same path as `cityreport import-addresses` (read_register + replace_register), timed;
 - searches 1,000 typed addresses, written as people write them (abbreviations, "nr.", number first,
-  no diacritics, one letter missing), timing `places.services.search` in the app (both SQL statements
-  and the ranking), and counts how often the intended address comes first; same-run baseline: a bare
+  no diacritics, one letter missing), timing `places.services.search` in the app (its SQL statement and
+  the ranking), and counts how often the intended address comes first; same-run baseline: a bare
   pg_trgm query (`search % q ORDER BY similarity LIMIT 8`) on the same table, timed the same way;
 - reverse geocodes 1,000 random points (`places.services.nearest_place`); baseline: a bare KNN query for
   the nearest address (`ORDER BY geom <-> point LIMIT 1`);
@@ -178,7 +178,7 @@ def main() -> None:
                 # Without a type word, "Strada Ion Pop 3" and "Aleea Ion Pop 3" answer the query equally.
                 first_any_type += bool(hits) and hits[0][1] == number and \
                     hits[0][0].partition(" ")[2] == name.partition(" ")[2]
-        print(f"\nsearch, {len(queries)} typed addresses, ms (wall time in the app, 2 SQL statements + ranking):")
+        print(f"\nsearch, {len(queries)} typed addresses, ms (wall time in the app: one SQL statement and the ranking):")
         print(f"  places.services.search               p50 {percentile(app_ms, .5):7.2f}  p95 {percentile(app_ms, .95):7.2f}")
         print(f"  bare trigram % + similarity (baseline) p50 {percentile(base_ms, .5):7.2f}  "
               f"p95 {percentile(base_ms, .95):7.2f}")

@@ -92,11 +92,14 @@ class MapFeature(db.Model):
     scope: Mapped[str] = mapped_column(String(100), default="", server_default="")
     kind: Mapped[str] = mapped_column(String(12))
     name: Mapped[str | None] = mapped_column(String(200))
-    geom = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=True), nullable=False)
+    geom = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=False), nullable=False)
 
     __table_args__ = (
         CheckConstraint(f"kind IN ({_in(FEATURE_KINDS)})", name="kind"),
         Index("ix_map_features_scope", "scope"),
+        # A city-wide tile asks for the parks and water, not the tens of thousands of buildings under the
+        # same box: the kind leads the GiST index (btree_gist, created by the intake migration).
+        Index("ix_map_features_kind_geom", "kind", "geom", postgresql_using="gist"),
     )
 
 

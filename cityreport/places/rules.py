@@ -323,7 +323,7 @@ def feature_kind(properties: dict) -> str | None:
 
 
 # The zoom levels at which the tiles carry each layer; docs/places.md explains the choice.
-MIN_ZOOM = {"boundary": 0, "water": 8, "park": 10, "major": 10, "minor": 13, "path": 15, "road": 14,
+MIN_ZOOM = {"boundary": 0, "water": 8, "park": 10, "major": 10, "minor": 11, "path": 15, "road": 14,
             "building": 15, "street_names": 14, "housenumbers": 17}
 MAX_DATA_ZOOM = 17
 

@@ -85,8 +85,9 @@ def upgrade():
         sa.CheckConstraint("kind IN ('park', 'water', 'building', 'road')", name=op.f("ck_map_features_kind")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_map_features")),
     )
-    op.create_geospatial_index("idx_map_features_geom", "map_features", ["geom"], unique=False,
-                               postgresql_using="gist", postgresql_ops={})
+    op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+    op.create_index("ix_map_features_kind_geom", "map_features", ["kind", "geom"], unique=False,
+                    postgresql_using="gist")
     op.create_index("ix_map_features_scope", "map_features", ["scope"], unique=False)
 
     op.create_table(
@@ -142,8 +143,7 @@ def downgrade():
     op.drop_table("basemap_state")
     op.drop_table("street_registers")
     op.drop_index("ix_map_features_scope", table_name="map_features")
-    op.drop_geospatial_index("idx_map_features_geom", table_name="map_features", postgresql_using="gist",
-                             column_name="geom")
+    op.drop_index("ix_map_features_kind_geom", table_name="map_features")
     op.drop_geospatial_table("map_features")
     op.drop_index("ix_addresses_scope", table_name="addresses")
     op.drop_index("ix_addresses_street_number_int", table_name="addresses")

@@ -48,7 +48,8 @@
         color: COLOURS.casing, width: grow(3, 15) }) });
       paint.push({ dataLayer: "streets", filter: isClass("major"), symbolizer: new P.LineSymbolizer({
         color: COLOURS.majorCasing, width: grow(4.5, 15, 2) }) });
-      paint.push({ dataLayer: "streets", filter: isClass("minor"), symbolizer: new P.LineSymbolizer({
+      // Below street zoom a minor street is only its grey casing: a thin white line would vanish on the land.
+      paint.push({ dataLayer: "streets", minzoom: 14, filter: isClass("minor"), symbolizer: new P.LineSymbolizer({
         color: COLOURS.street, width: grow(2.2, 15) }) });
       paint.push({ dataLayer: "streets", filter: isClass("major"), symbolizer: new P.LineSymbolizer({
         color: COLOURS.major, width: grow(3.5, 15, 1.2) }) });
