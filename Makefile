@@ -43,6 +43,8 @@ services:
 # Debian packages the app needs at run time.
 system-packages:
 	@scripts/apt-ensure postgresql-$(PG_VERSION)-postgis-3:/usr/share/postgresql/$(PG_VERSION)/extension/postgis.control \
+	  postgresql-$(PG_VERSION):/usr/share/postgresql/$(PG_VERSION)/extension/pg_trgm.control \
+	  postgresql-$(PG_VERSION):/usr/share/postgresql/$(PG_VERSION)/extension/unaccent.control \
 	  libpango-1.0-0:/usr/lib/x86_64-linux-gnu/libpango-1.0.so.0 libpangoft2-1.0-0:/usr/lib/x86_64-linux-gnu/libpangoft2-1.0.so.0 \
 	  fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 

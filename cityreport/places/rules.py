@@ -55,7 +55,7 @@ LIMIT_MAX = 20
 
 @lru_cache(maxsize=65536)  # an import folds each street name once per address
 def fold(text: str) -> str:
-    """Lower case, no diacritics (ș, ş, ț, ţ, ă, â, î), single spaces: how typed words are compared.
+    """Lower case, no diacritics (ș ț ă â î, and the legacy cedilla letters), single spaces.
 
     The database folds the stored names with `unaccent` (places_fold); this is only for recognising
     keywords such as "str." or "nr." in what a person typed."""
