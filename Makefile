@@ -41,9 +41,11 @@ services:
 	  redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || { echo "Redis did not start"; exit 1; }
 
 # Debian packages the app needs at run time (scripts/runtime-packages.txt, which the Dockerfile installs too),
-# and PostGIS for the local database server (the container setup runs its own database image).
+# and PostGIS, pg_trgm and unaccent for the local database server (the container setup runs its own database image).
 system-packages:
 	@scripts/apt-ensure postgresql-$(PG_VERSION)-postgis-3:/usr/share/postgresql/$(PG_VERSION)/extension/postgis.control \
+	  postgresql-$(PG_VERSION):/usr/share/postgresql/$(PG_VERSION)/extension/pg_trgm.control \
+	  postgresql-$(PG_VERSION):/usr/share/postgresql/$(PG_VERSION)/extension/unaccent.control \
 	  $$(grep -v -e '^#' -e '^$$' scripts/runtime-packages.txt)
 
 # Debian packages only the tests need: headless Chromium for the browser tests, and Ceph's S3 gateway on a

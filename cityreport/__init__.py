@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "cityreport.routing.views",
     "cityreport.routing.admin_views",
     "cityreport.reports.photos",
+    "cityreport.places.views",
     "cityreport.open311.views",
     "cityreport.open311.admin_views",
     "cityreport.opendata.views",

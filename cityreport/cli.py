@@ -17,6 +17,7 @@ from cityreport.indicators.cli import indicators_group
 from cityreport.media.cli import media_group
 from cityreport.open311.cli import api_keys_group
 from cityreport.opendata.cli import opendata_group
+from cityreport.places.cli import import_addresses_command
 from cityreport.reports.importer import import_reports_command
 from cityreport.routing.cli import import_areas_command
 from cityreport.routing.models import Jurisdiction
@@ -94,4 +95,5 @@ def create_staff_command(email: str, name: str, role: str, department_slug: str 
 
 
 COMMANDS = [init_command, demo_command, create_staff_command, import_areas_command, api_keys_group, opendata_group,
-            indicators_group, import_reports_command, media_group]
+            indicators_group, import_reports_command, media_group,
+            import_addresses_command]

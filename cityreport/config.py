@@ -62,8 +62,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_BASE_URL", "http://127.0.0.1:5000", doc="Absolute base for links in e-mails and feeds."),
     Setting("CITY_TIMEZONE", "Europe/Bucharest", doc="Month boundaries and displayed times use it."),
     Setting("DEFAULT_LOCALE", "ro", doc="`ro` or `en`; used when the browser states no preference."),
-    Setting("MAP_TILE_URL", None, doc="Tile URL template, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png`; "
-                                      "unset shows the map without tiles."),
+    Setting("MAP_TILE_URL", None, doc="Raster tile URL template of your own tile server or a provider, e.g. "
+                                      "`https://tiles.example.ro/{z}/{x}/{y}.png`; unset draws the city's own "
+                                      "basemap from its street register, with no third party."),
     Setting("RATELIMIT_ENABLED", True, kind="bool", doc="Per-IP limits on report creation and sign-in."),
     Setting("RETENTION_MONTHS", 24, kind="int", doc="Reporter contact details are erased this long after closing."),
     Setting("OPENDATA_LICENSE", "OGL-ROU-1.0", doc="Licence of the open data: `OGL-ROU-1.0`, `CC-BY-4.0`, "

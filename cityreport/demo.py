@@ -21,6 +21,7 @@ from cityreport.geo import as_multipolygon, element_from_shape, latlon
 from cityreport.models_base import utcnow
 from cityreport.notifications.models import Feedback
 from cityreport.notifications.rules import ANSWER_FIXED, ANSWER_NOT_FIXED, FEEDBACK_ANSWERS
+from cityreport.places.demo_register import load_demo_register
 from cityreport.reports import services as reports
 from cityreport.reports.models import Report
 from cityreport.reports.rules import (
@@ -69,6 +70,7 @@ def load(now: datetime | None = None) -> str:
     _areas(boundary, departments, categories)
     staff = _staff()
     created = _reports(boundary, categories, departments, staff, now)
+    load_demo_register(boundary, data.CITY["center"])  # after the reports: it gives them their nearest address
     total = db.session.scalar(select(func.count()).select_from(Report).where(Report.external_id.like("demo-%")))
     return (f"demo city {data.CITY['name']}: {len(departments)} departments, {len(categories)} categories, "
             f"{len(staff)} staff, {total} reports ({created} new)")

@@ -6,6 +6,7 @@ from cityreport.indicators.models import IndicatorSnapshot
 from cityreport.media.models import Photo
 from cityreport.notifications.models import Feedback, Subscription
 from cityreport.open311.models import ApiKey
+from cityreport.places.models import Address, BasemapState, MapFeature, ReportPlace, Street, StreetRegister  # noqa: F401
 from cityreport.reports.models import Report, ReportEvent
 from cityreport.routing.models import Jurisdiction, ServiceArea, ServiceAreaPiece
 from cityreport.staff.models import (

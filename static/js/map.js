@@ -1,6 +1,7 @@
-/* Shared map setup for CityReport pages: vendored Leaflet, tiles only when configured.
-   Without tiles (no MAP_TILE_URL, or no internet) the map still shows the city outline, the pin and
-   the markers, so a resident can place a report by dragging the pin or typing coordinates. */
+/* Shared map setup for CityReport pages: vendored Leaflet, and tiles from MAP_TILE_URL when configured.
+   Without MAP_TILE_URL the map draws the city's own basemap (streets, names, parks, water, buildings) from
+   CityReport's vector tiles (static/js/basemap.js): no request leaves the site. Without either (offline)
+   it still shows the city outline, the pin and the markers. */
 (function () {
   "use strict";
 
@@ -8,14 +9,42 @@
     try { return JSON.parse(el.getAttribute("data-map") || "{}"); } catch (e) { return {}; }
   }
 
+  var BASEMAP_URL = "/api/v1/basemap";
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.async = false; // run in the order given: the renderer before the style that uses it
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+
+  // The basemap's description names its tile URL (with the register's version) and its scripts (with
+  // their content hashes), so all of them can be cached for good.
+  function addBasemap(map, el, url) {
+    if (!window.fetch || !window.Promise) { return; }
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error(String(r.status))); })
+      .then(function (meta) {
+        return Promise.all(meta.scripts.map(loadScript)).then(function () {
+          if (window.CityReportBasemap && window.CityReportBasemap.addTo(map, meta)) { el.classList.remove("no-tiles"); }
+        });
+      })
+      .catch(function () { /* offline or no register: the outline, pin and markers still work */ });
+  }
+
   function createMap(el) {
     if (!window.L) { return null; }
     var config = readConfig(el);
-    var map = L.map(el, { zoomControl: true, attributionControl: !!config.tiles });
+    var map = L.map(el, { zoomControl: true, attributionControl: true });
     if (config.tiles) {
       L.tileLayer(config.tiles, { maxZoom: 19, attribution: config.attribution || "&copy; OpenStreetMap" }).addTo(map);
     } else {
       el.classList.add("no-tiles");
+      addBasemap(map, el, config.basemap_url || BASEMAP_URL);
     }
     if (config.bounds) {
       map.fitBounds(config.bounds);
@@ -58,7 +87,8 @@
     return layer;
   }
 
-  window.CityReportMap = { create: createMap, addReportMarkers: addReportMarkers, escapeHtml: escapeHtml };
+  window.CityReportMap = { create: createMap, addReportMarkers: addReportMarkers, escapeHtml: escapeHtml,
+                           addBasemap: addBasemap };
 
   // Pages that only show markers: <div class="map" data-map=... data-reports=...>.
   document.addEventListener("DOMContentLoaded", function () {

@@ -1,13 +1,35 @@
 // Maps of the staff pages, drawn with the vendored Leaflet: the queue's filtered reports
-// (#queue-map, from its GeoJSON source) and one report's place (#report-map).
+// (#queue-map, from its GeoJSON source) and one report's place (#report-map); tiles from MAP_TILE_URL,
+// or else the city's own basemap.
 (function () {
   "use strict";
   if (typeof L === "undefined") { return; }
 
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.async = false;
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+
+  // Without MAP_TILE_URL: the city's own basemap, as on the public pages (static/js/basemap.js).
+  function cityBasemap(map) {
+    fetch("/api/v1/basemap", { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error(String(r.status))); })
+      .then(function (meta) {
+        return Promise.all(meta.scripts.map(loadScript)).then(function () { window.CityReportBasemap.addTo(map, meta); });
+      })
+      .catch(function () { /* the reports and areas are drawn all the same */ });
+  }
+
   function baseMap(element) {
     var map = L.map(element, { keyboard: true });
     var tiles = element.getAttribute("data-tiles");
-    if (tiles) { L.tileLayer(tiles, { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map); }
+    if (tiles) { L.tileLayer(tiles, { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map); } else { cityBasemap(map); }
     return map;
   }
 

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from cityreport.departments.services import create_staff
 from cityreport.media.models import Photo
+from cityreport.staff.accounts import create_staff
 from tests.e2e.conftest import add_roads_city, screenshot
 from tests.integration.conftest import BUCKET, bucket_objects, rgw, s3  # noqa: F401  (fixtures)
 

@@ -10,8 +10,9 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# For the local database server that `make` sets up; the container setup runs its own database image.
-DATABASE_SERVER_PACKAGE = re.compile(r"postgresql-\d+-postgis-\d+")
+# The database server and its extensions (PostGIS, and pg_trgm and unaccent from the server package) belong
+# to the database host, not to the app's image.
+DATABASE_SERVER_PACKAGE = re.compile(r"postgresql-\d+(-postgis-\d+)?")
 COMPILERS = re.compile(r"^(build-essential|gcc(-\d+)?|g\+\+(-\d+)?|clang(-\d+)?|cpp|make|.*-dev)$")
 
 
